@@ -1,0 +1,35 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from bachata.vocabulary import Difficulty
+
+
+class SavedChoreography(models.Model):
+    """The legacy `saved_choreographies` table (a user's collection).
+
+    `video_path` holds a storage key under choreographies/%Y/%m/ for rows we write; legacy rows may hold an
+    absolute file path, which the storage layer maps back to a key.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(max_length=200)
+    video_path = models.FileField(upload_to="choreographies/%Y/%m/", max_length=500)
+    # Legacy: an ImageField (same column); a FileField keeps Pillow out of the API.
+    thumbnail_path = models.FileField(upload_to="thumbnails/%Y/%m/", max_length=500, null=True, blank=True)
+    difficulty = models.CharField(max_length=20, choices=Difficulty.choices, db_index=True)
+    duration = models.FloatField(help_text="Duration in seconds")
+    music_info = models.JSONField(null=True, blank=True)
+    generation_parameters = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="choreographies")
+
+    class Meta:
+        db_table = "saved_choreographies"
+        ordering = ["-created_at"]
+        verbose_name = "saved choreography"
+        verbose_name_plural = "saved choreographies"
+
+    def __str__(self) -> str:
+        return self.title
