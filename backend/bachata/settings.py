@@ -25,7 +25,7 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG and env_bool("DJANGO_REQUIRE_SECRET_KEY", False):
         raise RuntimeError("DJANGO_SECRET_KEY must be set in production")
-    SECRET_KEY = "insecure-local-development-key-change-me"  # noqa: S105 - local default only
+    SECRET_KEY = "insecure-local-development-key-change-me"
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
@@ -111,3 +111,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# The video job launcher: a dotted path to a JobLauncher (bachata.choreography.launcher).
+JOB_LAUNCHER = os.environ.get("JOB_LAUNCHER", "bachata.choreography.local_launcher.LocalJobLauncher")

@@ -25,7 +25,9 @@ class ChoreographyTask(models.Model):
     """
 
     task_id = models.CharField(max_length=36, primary_key=True, default=new_task_id)
-    status = models.CharField(max_length=20, choices=TaskStatus.choices, default=TaskStatus.STARTED, db_index=True)
+    status = models.CharField(
+        max_length=20, choices=TaskStatus.choices, default=TaskStatus.STARTED, db_index=True
+    )
     progress = models.IntegerField(default=0)
     stage = models.CharField(max_length=50, default="initializing")
     message = models.TextField(default="Starting choreography generation...")

@@ -23,7 +23,9 @@ class SavedChoreography(models.Model):
     music_info = models.JSONField(null=True, blank=True)
     generation_parameters = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="choreographies")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="choreographies"
+    )
 
     class Meta:
         db_table = "saved_choreographies"

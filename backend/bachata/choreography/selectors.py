@@ -1,0 +1,60 @@
+"""Reads on choreography tasks and their ledger."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .ledger.append import stored_event
+from .ledger.errors import LedgerError
+from .ledger.projection import PROJECTED_COLUMNS, fold
+from .models import ChoreographyTask, TaskEvent
+
+
+def task_parameters(task_id: str) -> dict[str, Any]:
+    """The generation parameters recorded in the task's `created` event ({} for legacy tasks)."""
+    payload = (
+        TaskEvent.objects.filter(task_id=task_id, type="created").values_list("payload", flat=True).first()
+    )
+    return dict((payload or {}).get("parameters") or {})
+
+
+def task_current_attempt(task_id: str) -> int:
+    attempt = (
+        TaskEvent.objects.filter(task_id=task_id).order_by("-seq").values_list("attempt", flat=True).first()
+    )
+    return attempt or 1
+
+
+@dataclass(frozen=True)
+class Drift:
+    task_id: str
+    columns: dict[str, tuple[Any, Any]]  # column -> (stored, folded from events)
+    error: str | None = None  # the history itself could not be replayed
+
+
+def ledger_drift(batch_size: int = 500) -> Iterator[Drift]:
+    """Replay every task that has events and yield those whose stored columns differ from fold(events)."""
+    task_ids = TaskEvent.objects.order_by().values_list("task_id", flat=True).distinct()
+    for task_id in task_ids.iterator(chunk_size=batch_size):
+        task = ChoreographyTask.objects.filter(pk=task_id).first()
+        if task is None:
+            continue
+        rows = list(TaskEvent.objects.filter(task_id=task_id).order_by("seq"))
+        seqs = [row.seq for row in rows]
+        if seqs != list(range(1, len(rows) + 1)):
+            yield Drift(task_id, {}, error=f"sequence numbers are not gapless: {seqs[:10]}")
+            continue
+        events = [stored_event(row) for row in rows]
+        try:
+            state = fold(events)
+        except LedgerError as exc:
+            yield Drift(task_id, {}, error=f"history cannot be replayed: {exc.message}")
+            continue
+        folded = state.columns()
+        columns = {
+            name: (getattr(task, name), folded[name])
+            for name in PROJECTED_COLUMNS
+            if getattr(task, name) != folded[name]
+        }
+        if columns:
+            yield Drift(task_id, columns)

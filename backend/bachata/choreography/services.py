@@ -1,0 +1,125 @@
+"""Writes on choreography tasks. Every change goes through the ledger (ledger.append)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .launcher import job_cancel_after_commit, job_launch_after_commit
+from .ledger.append import stored_event, task_event_append, task_history_start, task_lock
+from .ledger.errors import IllegalTransition, LedgerError
+from .ledger.projection import PROJECTED_COLUMNS, TaskState, fold
+from .ledger.vocabulary import EventType, Phase, timed_out_error
+from .models import ChoreographyTask, TaskEvent, TaskStatus
+
+
+def task_create(
+    *, user, parameters: Mapping[str, Any], actor: str = "api", launch: bool = True
+) -> ChoreographyTask:
+    """Create a task through the ledger; the job is launched once the transaction commits."""
+    with transaction.atomic():
+        task = task_history_start(user=user, parameters=parameters, actor=actor)
+        if launch:
+            job_launch_after_commit(task.task_id, actor=actor)
+    return task
+
+
+def _current_state(task: ChoreographyTask) -> TaskState:
+    attempt = (
+        TaskEvent.objects.filter(task_id=task.pk).order_by("-seq").values_list("attempt", flat=True).first()
+    )
+    return TaskState.from_columns(task.__dict__, attempt=attempt or 1)
+
+
+def task_cancel(*, task_id: str, actor: str) -> ChoreographyTask:
+    """Request cancellation. A task no job has started is cancelled at once; a running job stops itself."""
+    with transaction.atomic():
+        task = task_lock(task_id)
+        state = _current_state(task)
+        if state.phase not in (Phase.PENDING, Phase.RUNNING):
+            raise IllegalTransition(f"The task cannot be cancelled: it is {state.phase.value}")
+        task_event_append(task_id, EventType.CANCEL_REQUESTED, actor=actor)
+        if not state.attempt_started:
+            task_event_append(
+                task_id, EventType.CANCELLED, {"reason": "cancelled before the job started"}, actor=actor
+            )
+        job_cancel_after_commit(task_id, state.job_execution_name)
+    return ChoreographyTask.objects.get(pk=task_id)
+
+
+def task_retry(*, task_id: str, actor: str) -> ChoreographyTask:
+    """Start the next attempt of a failed or cancelled task and launch its job after commit."""
+    with transaction.atomic():
+        task_event_append(task_id, EventType.RETRY_REQUESTED, actor=actor)
+        job_launch_after_commit(task_id, actor=actor)
+    return ChoreographyTask.objects.get(pk=task_id)
+
+
+def task_mark_timed_out(*, task_id: str, actor: str, minutes: float | None = None) -> ChoreographyTask:
+    minutes = minutes if minutes is not None else settings.LEDGER_REAP_TIMEOUT_SECONDS / 60
+    with transaction.atomic():
+        task = task_lock(task_id)
+        task_event_append(
+            task_id, EventType.TIMED_OUT, {"minutes": minutes, "error": timed_out_error(minutes)}, actor=actor
+        )
+        job_cancel_after_commit(task_id, task.job_execution_name)
+    return ChoreographyTask.objects.get(pk=task_id)
+
+
+@dataclass(frozen=True)
+class RebuildOutcome:
+    task_id: str
+    changed: dict[str, tuple[Any, Any]]  # column -> (stored before, projected from events)
+
+
+def task_projection_rebuild(*, task_id: str) -> RebuildOutcome:
+    """Repair the legacy columns from the task's events (writes no event)."""
+    with transaction.atomic():
+        task = task_lock(task_id)
+        rows = list(TaskEvent.objects.filter(task_id=task_id).order_by("seq"))
+        if not rows:
+            raise LedgerError("The task has no events: there is nothing to rebuild it from")
+        state = fold(stored_event(row) for row in rows)
+        projected = state.columns()
+        changed = {
+            name: (getattr(task, name), projected[name])
+            for name in PROJECTED_COLUMNS
+            if getattr(task, name) != projected[name]
+        }
+        ChoreographyTask.objects.filter(pk=task_id).update(**projected, updated_at=rows[-1].created_at)
+    return RebuildOutcome(task_id=task_id, changed=changed)
+
+
+def tasks_reap(*, timeout_seconds: int | None = None, now=None) -> list[str]:
+    """Time out unfinished tasks with no event for longer than the timeout. Safe to run concurrently."""
+    timeout_seconds = timeout_seconds if timeout_seconds is not None else settings.LEDGER_REAP_TIMEOUT_SECONDS
+    cutoff = (now or timezone.now()) - timedelta(seconds=timeout_seconds)
+    candidates = ChoreographyTask.objects.filter(
+        status__in=[TaskStatus.STARTED, TaskStatus.RUNNING], updated_at__lt=cutoff
+    ).values_list("task_id", flat=True)
+    reaped = []
+    for task_id in list(candidates):
+        with transaction.atomic():
+            task = (
+                ChoreographyTask.objects.select_for_update(skip_locked=True)
+                .filter(
+                    pk=task_id, status__in=[TaskStatus.STARTED, TaskStatus.RUNNING], updated_at__lt=cutoff
+                )
+                .first()
+            )
+            if task is None:
+                continue  # changed meanwhile, or another reaper holds it
+            minutes = timeout_seconds / 60
+            task_event_append(
+                task_id,
+                EventType.TIMED_OUT,
+                {"minutes": minutes, "error": timed_out_error(minutes)},
+                actor="system",
+            )
+            job_cancel_after_commit(task_id, task.job_execution_name)
+        reaped.append(task_id)
+    return reaped
