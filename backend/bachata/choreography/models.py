@@ -75,6 +75,9 @@ class TaskEvent(models.Model):
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     actor = models.CharField(max_length=16, choices=EventActor.choices)
     created_at = models.DateTimeField()
+    # Digest of the legacy columns this event left behind: a row that no longer matches it was written
+    # outside the ledger (by the legacy app), and the next append adopts it first.
+    projection_digest = models.CharField(max_length=32)
 
     class Meta:
         db_table = "task_events"

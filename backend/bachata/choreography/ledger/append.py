@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ..models import ChoreographyTask, TaskEvent
 from .errors import IdempotencyConflict, TaskNotFound
-from .projection import Event, TaskState, apply_event, resolve_attempt, snapshot_payload
+from .projection import Event, TaskState, apply_event, columns_digest, resolve_attempt, snapshot_payload
 from .vocabulary import EventType
 
 
@@ -33,8 +33,8 @@ def task_event_append(
 
     Locks the task row, so concurrent writers are serialised and `seq` stays gapless. A repeated
     idempotency key returns the event already stored and writes nothing; an illegal event raises a
-    LedgerError and writes nothing. When the columns were changed outside the ledger (a legacy task
-    touched for the first time, or a write by the legacy app since our last event), an `adopted`
+    LedgerError and writes nothing. When the columns no longer match what the last event left (a legacy
+    task touched for the first time, or a write by the legacy app since our last event), an `adopted`
     snapshot of them is recorded first so that replaying the history reproduces what is stored.
     """
     payload = dict(payload or {})
@@ -53,24 +53,26 @@ def task_event_append(
         last = (
             TaskEvent.objects.filter(task_id=task_id)
             .order_by("-seq")
-            .values_list("seq", "attempt", "created_at")
+            .values_list("seq", "attempt", "projection_digest")
             .first()
         )
-        last_seq, current_attempt, last_at = last if last else (0, 1, None)
+        last_seq, current_attempt, last_digest = last if last else (0, 1, None)
         state = TaskState.from_columns(task.__dict__, attempt=current_attempt)
         new_events: list[TaskEvent] = []
-        if last_at is None or last_at != task.updated_at:
-            reason = "first_touch" if last_at is None else "external_change"
+        if last_digest != columns_digest(state.columns()):
+            reason = "first_touch" if last is None else "external_change"
             adopted = Event(EventType.ADOPTED, snapshot_payload(state, reason), current_attempt, None, now)
             state = apply_event(state if last else None, adopted)
-            new_events.append(TaskEvent(**_event_fields(task_id, last_seq + 1, adopted, "system", None)))
+            new_events.append(
+                TaskEvent(**_event_fields(task_id, last_seq + 1, adopted, "system", None, state))
+            )
 
         if attempt is None:
             attempt = resolve_attempt(state, event_type)
         event = Event(event_type, payload, attempt, execution, now)
         state = apply_event(state, event)
         stored = TaskEvent(
-            **_event_fields(task_id, last_seq + len(new_events) + 1, event, actor, idempotency_key)
+            **_event_fields(task_id, last_seq + len(new_events) + 1, event, actor, idempotency_key, state)
         )
         new_events.append(stored)
 
@@ -84,17 +86,19 @@ def task_history_start(
 ) -> ChoreographyTask:
     """Create a task row and its `created` event in one transaction."""
     with transaction.atomic():
-        task = ChoreographyTask(user=user, **apply_event(None, Event(EventType.CREATED)).columns())
+        state = apply_event(None, Event(EventType.CREATED))
+        task = ChoreographyTask(user=user, **state.columns())
         if task_id is not None:
             task.task_id = task_id
         task.save(force_insert=True)
-        # The event carries the row's own updated_at: an append later recognises the row as untouched.
         event = Event(EventType.CREATED, {"parameters": dict(parameters or {})}, 1, None, task.updated_at)
-        TaskEvent.objects.create(**_event_fields(task.task_id, 1, event, actor, None))
+        TaskEvent.objects.create(**_event_fields(task.task_id, 1, event, actor, None, state))
     return task
 
 
-def _event_fields(task_id: str, seq: int, event: Event, actor: str, idempotency_key: str | None) -> dict:
+def _event_fields(
+    task_id: str, seq: int, event: Event, actor: str, idempotency_key: str | None, state_after: TaskState
+) -> dict:
     return {
         "task_id": task_id,
         "seq": seq,
@@ -105,6 +109,7 @@ def _event_fields(task_id: str, seq: int, event: Event, actor: str, idempotency_
         "idempotency_key": idempotency_key,
         "actor": actor,
         "created_at": event.created_at,
+        "projection_digest": columns_digest(state_after.columns()),
     }
 
 

@@ -4,6 +4,8 @@ Nothing here touches the database, so the same code validates an append, replays
 (`ledger_verify`, `ledger_rebuild`) and serves as the reference in the property tests.
 """
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -76,6 +78,12 @@ class TaskState:
             attempt=attempt,
             updated_at=columns.get("updated_at"),
         )
+
+
+def columns_digest(columns: Mapping[str, Any]) -> str:
+    """A stable fingerprint of the projected columns (as they read back from PostgreSQL)."""
+    canonical = json.dumps([columns.get(name) for name in PROJECTED_COLUMNS], sort_keys=True, default=str)
+    return hashlib.md5(canonical.encode(), usedforsecurity=False).hexdigest()
 
 
 def snapshot_payload(state: TaskState, reason: str) -> dict[str, Any]:

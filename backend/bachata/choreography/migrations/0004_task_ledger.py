@@ -32,6 +32,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("created_at", models.DateTimeField()),
+                ("projection_digest", models.CharField(max_length=32)),
                 (
                     "task",
                     models.ForeignKey(

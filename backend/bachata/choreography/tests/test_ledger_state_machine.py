@@ -1,0 +1,239 @@
+"""Hypothesis drives the real ledger (PostgreSQL) with random event sequences against a small model.
+
+The model below is written independently of ledger/projection.py: it only knows which phase allows
+which event and how attempts advance. Invariants after every step: seq gapless; stored columns ==
+fold(events); only legacy vocabulary stored; progress monotonic within an attempt; terminal phases
+absorbing except through retry_requested.
+"""
+
+import itertools
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from bachata.choreography.ledger import vocabulary as v
+from bachata.choreography.ledger.append import stored_event, task_event_append, task_history_start
+from bachata.choreography.ledger.errors import InvalidEvent, LedgerError, StaleAttempt
+from bachata.choreography.ledger.projection import columns_digest, fold
+from bachata.choreography.models import ChoreographyTask, TaskEvent
+
+ALLOWED = {
+    "queued": {"pending"},
+    "launched": {"pending", "running", "cancelling", "completed", "failed", "cancelled"},
+    "attempt_started": {"pending", "running"},
+    "progress": {"running"},
+    "completed": {"running"},
+    "failed": {"pending", "running", "cancelling"},
+    "cancel_requested": {"pending", "running"},
+    "cancelled": {"cancelling"},
+    "retry_requested": {"failed", "cancelled"},
+    "timed_out": {"pending", "running", "cancelling"},
+}
+TERMINAL = {"completed", "failed", "cancelled"}
+_keys = itertools.count()
+
+
+class Model:
+    def __init__(self):
+        self.phase = "pending"
+        self.attempt = 1
+        self.started = False
+
+    def expected_attempt(self, event_type):
+        if event_type == "retry_requested" or (event_type == "attempt_started" and self.started):
+            return self.attempt + 1
+        return self.attempt
+
+    def outcome(self, event_type, attempt):
+        """'ok', 'stale' or 'illegal' for an event of this type and attempt (None: let the ledger decide)."""
+        expected = self.expected_attempt(event_type)
+        attempt = expected if attempt is None else attempt
+        if attempt < expected:
+            return "stale"
+        if attempt > expected or self.phase not in ALLOWED[event_type]:
+            return "illegal"
+        return "ok"
+
+    def apply(self, event_type):
+        if event_type == "attempt_started":
+            self.attempt = self.expected_attempt(event_type)
+            self.started, self.phase = True, "running"
+        elif event_type == "retry_requested":
+            self.attempt += 1
+            self.started, self.phase = False, "pending"
+        elif event_type == "cancel_requested":
+            self.phase = "cancelling"
+        elif event_type in ("completed", "cancelled"):
+            self.phase = event_type
+        elif event_type in ("failed", "timed_out"):
+            self.phase = "failed"
+
+    def api_status(self):
+        if self.phase == "cancelling":
+            return "processing" if self.started else "pending"
+        return {"running": "processing"}.get(self.phase, self.phase)
+
+
+PAYLOADS = {
+    "launched": lambda draw: {"execution": f"exec-{draw(st.integers(1, 3))}"},
+    "progress": lambda draw: {
+        "stage": draw(st.sampled_from(v.PROGRESS_STAGES)),
+        "percent": draw(st.integers(0, 100)),
+    },
+    "completed": lambda draw: {
+        "result": {"video_path": "choreographies/2026/11/x.mp4", "auto_saved": draw(st.booleans())}
+    },
+    "failed": lambda draw: {
+        "error": "Music analysis failed: " + draw(st.sampled_from(["bad audio", "timeout"]))
+    },
+}
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    user = None
+
+    def __init__(self):
+        super().__init__()
+        self.task = task_history_start(user=self.user, parameters={"difficulty": "beginner"})
+        self.model = Model()
+        self.used_keys: list[tuple[str, str, int]] = []  # (key, type, event id)
+        self.progress_seen: dict[int, int] = {}
+
+    def _append(self, event_type, payload, attempt, key=None):
+        expected = self.model.outcome(event_type, attempt)
+        before = self._snapshot()
+        try:
+            event = task_event_append(
+                self.task.pk, event_type, payload, actor="job", attempt=attempt, idempotency_key=key
+            )
+        except StaleAttempt:
+            assert expected == "stale", f"{event_type}@{attempt} refused as stale, model says {expected}"
+            assert self._snapshot() == before
+            return None
+        except LedgerError as exc:
+            assert expected == "illegal", (
+                f"{event_type}@{attempt} refused ({exc.message}), model says {expected}"
+            )
+            assert self._snapshot() == before
+            return None
+        assert expected == "ok", f"{event_type}@{attempt} accepted, model says {expected}"
+        self.model.apply(event_type)
+        return event
+
+    def _snapshot(self):
+        return (
+            list(TaskEvent.objects.filter(task_id=self.task.pk).values_list("id", flat=True)),
+            ChoreographyTask.objects.values(*self._columns()).get(pk=self.task.pk),
+        )
+
+    @staticmethod
+    def _columns():
+        return (
+            "status",
+            "progress",
+            "stage",
+            "message",
+            "result",
+            "error",
+            "job_execution_name",
+            "updated_at",
+        )
+
+    @rule(
+        data=st.data(),
+        event_type=st.sampled_from(list(ALLOWED)),
+        attempt_shift=st.sampled_from([None, None, None, -1, 0, 1]),
+        with_key=st.booleans(),
+    )
+    def append(self, data, event_type, attempt_shift, with_key):
+        payload = PAYLOADS.get(event_type, lambda draw: {})(data.draw)
+        attempt = (
+            None if attempt_shift is None else max(1, self.model.expected_attempt(event_type) + attempt_shift)
+        )
+        key = f"k{next(_keys)}" if with_key else None
+        event = self._append(event_type, payload, attempt, key)
+        if event is not None and key is not None:
+            self.used_keys.append((key, event_type, event.id))
+
+    @precondition(lambda self: self.used_keys)
+    @rule(data=st.data())
+    def repeat_an_idempotency_key(self, data):
+        key, event_type, event_id = data.draw(st.sampled_from(self.used_keys))
+        before = self._snapshot()
+        event = task_event_append(
+            self.task.pk,
+            event_type,
+            PAYLOADS.get(event_type, lambda d: {})(data.draw),
+            actor="job",
+            idempotency_key=key,
+        )
+        assert event.id == event_id
+        assert self._snapshot() == before
+
+    @rule(percent=st.integers(101, 500))
+    def malformed_progress(self, percent):
+        before = self._snapshot()
+        with pytest.raises(LedgerError):
+            task_event_append(
+                self.task.pk, "progress", {"stage": "analyzing", "percent": percent}, actor="job"
+            )
+        assert self._snapshot() == before
+
+    @precondition(lambda self: self.model.phase in ("pending", "running"))
+    @rule()
+    def legacy_app_marks_the_task_stuck(self):
+        # The legacy app still runs against the same table and fails tasks it thinks are stuck.
+        ChoreographyTask.objects.filter(pk=self.task.pk).update(
+            status="failed",
+            progress=0,
+            stage="failed",
+            error="Task stuck for more than 5 minutes - likely container restart",
+        )
+        self.model.phase = "failed"
+        self.progress_seen.clear()
+
+    @invariant()
+    def history_and_columns_agree(self):
+        rows = list(TaskEvent.objects.filter(task_id=self.task.pk).order_by("seq"))
+        columns = ChoreographyTask.objects.values(*self._columns()).get(pk=self.task.pk)
+        assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+        assert columns["status"] in v.STATUSES
+        assert columns["stage"] in v.STORED_STAGES
+        assert v.api_status(columns["status"], columns["stage"]) == self.model.api_status()
+        if columns_digest(columns) == rows[-1].projection_digest:  # else: a legacy write not yet adopted
+            folded = fold(stored_event(r) for r in rows)
+            assert {k: columns[k] for k in folded.columns()} == folded.columns()
+            assert folded.attempt == self.model.attempt
+        if columns["status"] == "running":
+            attempt = self.model.attempt
+            assert columns["progress"] >= self.progress_seen.get(attempt, 0)
+            self.progress_seen = {attempt: columns["progress"]}
+        else:
+            self.progress_seen.clear()
+
+
+@pytest.mark.django_db
+def test_ledger_state_machine(user):
+    LedgerMachine.user = user
+    run_state_machine_as_test(
+        LedgerMachine,
+        settings=settings(
+            max_examples=40,
+            stateful_step_count=30,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
+
+
+def test_model_and_invalid_event_classes_are_distinct():
+    # InvalidEvent is not an IllegalTransition: a malformed event is the caller's bug, not a state conflict.
+    assert not issubclass(InvalidEvent, StaleAttempt)

@@ -1,0 +1,31 @@
+import itertools
+
+import pytest
+
+_usernames = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 at 1M iterations costs ~0.4 s a hash; tests that need the legacy hasher ask for it explicitly.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(**fields):
+        n = next(_usernames)
+        fields.setdefault("username", f"dancer{n}")
+        fields.setdefault("email", f"dancer{n}@example.com")
+        password = fields.pop("password", "salsa-y-bachata")
+        return django_user_model.objects.create_user(password=password, **fields)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user()
