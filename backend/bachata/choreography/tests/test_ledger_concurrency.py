@@ -1,0 +1,57 @@
+"""Eight writers on separate connections appending to one task at once."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from bachata.choreography.ledger.append import stored_event, task_event_append, task_history_start
+from bachata.choreography.ledger.projection import fold
+from bachata.choreography.models import ChoreographyTask, TaskEvent
+
+WRITERS = 8
+EVENTS_PER_WRITER = 25
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_leave_a_gapless_consistent_history(user):
+    task = task_history_start(user=user, parameters={})
+    task_event_append(task.pk, "attempt_started", actor="job")
+    barrier = threading.Barrier(WRITERS)
+    errors: list[BaseException] = []
+    sent: list[int] = []
+
+    def writer(index: int) -> None:
+        try:
+            barrier.wait()
+            for n in range(EVENTS_PER_WRITER):
+                percent = (index * 7 + n * 3) % 100
+                sent.append(percent)
+                task_event_append(
+                    task.pk,
+                    "progress",
+                    {"stage": "generating", "percent": percent, "message": f"w{index}-{n}"},
+                    actor="job",
+                    idempotency_key=f"w{index}-{n}",
+                )
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    rows = list(TaskEvent.objects.filter(task_id=task.pk).order_by("seq"))
+    assert [r.seq for r in rows] == list(range(1, 2 + WRITERS * EVENTS_PER_WRITER + 1))
+    assert len({r.idempotency_key for r in rows if r.idempotency_key}) == WRITERS * EVENTS_PER_WRITER
+    row = ChoreographyTask.objects.get(pk=task.pk)
+    assert row.progress == max(sent)  # no lost update: the highest report wins
+    assert row.message == rows[-1].payload["message"]  # the last committed event is the one projected
+    assert fold(stored_event(r) for r in rows).columns() == {
+        name: getattr(row, name) for name in fold(stored_event(r) for r in rows).columns()
+    }
