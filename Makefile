@@ -1,0 +1,28 @@
+# The two commands of the README:
+#   make run   installs everything and runs the whole system on embedded defaults
+#   make test  installs everything and runs every test (what CI runs, through .ci/run)
+# Without DATABASE_URL both start a throwaway PostgreSQL of their own and stop it afterwards.
+
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := python3 -m uv
+endif
+
+.PHONY: run test install lint uv
+
+uv:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+
+install: uv
+	$(UV) sync --all-packages --frozen
+
+lint: install
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+run: install
+	$(UV) run python -m bachata.tools.run_local
+
+test: lint
+	$(UV) run python -m bachata.tools.ephemeral_postgres -- $(UV) run pytest

@@ -1,0 +1,40 @@
+"""Run the whole system locally on embedded defaults: database, migrations, demo user, API and admin.
+
+python -m bachata.tools.run_local [--port 8000]
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bachata.tools.ephemeral_postgres import run_with_database
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+MANAGE = str(REPO_ROOT / "backend" / "manage.py")
+
+
+def serve(port: int) -> int:
+    for step in (["migrate", "--no-input"], ["demo_setup"]):
+        if subprocess.call([sys.executable, MANAGE, *step]) != 0:
+            return 1
+    print(f"\nBachata Buddy is running:\n  API and admin: http://127.0.0.1:{port}/admin/\n", flush=True)
+    return subprocess.call([sys.executable, MANAGE, "runserver", f"127.0.0.1:{port}", "--noreload"])
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--serve-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve_only:
+        return serve(args.port)
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    return run_with_database(
+        [sys.executable, "-m", "bachata.tools.run_local", "--serve-only", "--port", str(args.port)]
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
