@@ -138,12 +138,19 @@ def run_with_database(command: list[str], on_ready: Callable[[str], None] | None
         if on_ready:
             on_ready(url)
         process = subprocess.Popen(command, env={**os.environ, "DATABASE_URL": url})
+
+        def forward(signum, _frame):
+            process.send_signal(signum)
+
+        previous = signal.signal(signal.SIGTERM, forward)
         try:
-            return process.wait()
-        except KeyboardInterrupt:
-            process.send_signal(signal.SIGINT)
-            return process.wait()
+            while True:
+                try:
+                    return process.wait()
+                except KeyboardInterrupt:
+                    process.send_signal(signal.SIGINT)
         finally:
+            signal.signal(signal.SIGTERM, previous)
             print("[ephemeral-postgres] stopping and deleting the throwaway PostgreSQL", file=sys.stderr)
 
 

@@ -20,7 +20,8 @@ def serve(port: int) -> int:
         if subprocess.call([sys.executable, MANAGE, *step]) != 0:
             return 1
     print(f"\nBachata Buddy is running:\n  API and admin: http://127.0.0.1:{port}/admin/\n", flush=True)
-    return subprocess.call([sys.executable, MANAGE, "runserver", f"127.0.0.1:{port}", "--noreload"])
+    sys.stdout.flush()
+    os.execv(sys.executable, [sys.executable, MANAGE, "runserver", f"127.0.0.1:{port}", "--noreload"])
 
 
 def main(argv: list[str]) -> int:
