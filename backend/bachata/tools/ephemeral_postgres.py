@@ -50,50 +50,20 @@ def _system_cluster(bin_dir: Path):
         pw = pwd.getpwnam("postgres")
         os.chown(workdir, pw.pw_uid, pw.pw_gid)
     data, port = workdir / "data", _free_port()
+
+    def pg(tool: str, *args: str, check: bool = True) -> None:
+        # cwd="/": the postgres user may not be allowed into the caller's working directory.
+        command = _as_postgres_user([str(bin_dir / tool), "-D", str(data), *args])
+        subprocess.run(command, check=check, stdout=subprocess.DEVNULL, cwd="/")
+
     try:
-        subprocess.run(
-            _as_postgres_user(
-                [
-                    str(bin_dir / "initdb"),
-                    "-D",
-                    str(data),
-                    "-U",
-                    "postgres",
-                    "--auth=trust",
-                    "-E",
-                    "UTF8",
-                    "--no-sync",
-                ]
-            ),
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        pg("initdb", "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
         options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-        subprocess.run(
-            _as_postgres_user(
-                [
-                    str(bin_dir / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-o",
-                    options,
-                    "-l",
-                    str(workdir / "server.log"),
-                    "-w",
-                    "start",
-                ]
-            ),
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        pg("pg_ctl", "-o", options, "-l", str(workdir / "server.log"), "-w", "start")
         try:
             yield f"postgres://postgres@127.0.0.1:{port}/postgres"
         finally:
-            subprocess.run(
-                _as_postgres_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
-                check=False,
-                stdout=subprocess.DEVNULL,
-            )
+            pg("pg_ctl", "-m", "fast", "-w", "stop", check=False)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -48,7 +48,9 @@ class Model:
         self.started = False
 
     def expected_attempt(self, event_type):
-        if event_type == "retry_requested" or (event_type == "attempt_started" and self.started):
+        # Once a task is over, only the phase decides; whether its attempt had started no longer matters.
+        started = self.started and self.phase not in TERMINAL
+        if event_type == "retry_requested" or (event_type == "attempt_started" and started):
             return self.attempt + 1
         return self.attempt
 
