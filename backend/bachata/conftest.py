@@ -29,3 +29,29 @@ def make_user(django_user_model):
 @pytest.fixture
 def user(make_user):
     return make_user()
+
+
+@pytest.fixture
+def api_client_for():
+    """An API client logged in (JWT bearer) as the given user."""
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    def make(user):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(api_client_for, user):
+    return api_client_for(user)
+
+
+@pytest.fixture
+def anon():
+    from rest_framework.test import APIClient
+
+    return APIClient()

@@ -114,3 +114,72 @@ LOGGING = {
 
 # The video job launcher: a dotted path to a JobLauncher (bachata.choreography.launcher).
 JOB_LAUNCHER = os.environ.get("JOB_LAUNCHER", "bachata.choreography.local_launcher.LocalJobLauncher")
+
+# ---- The REST API ----
+from datetime import timedelta  # noqa: E402
+
+INSTALLED_APPS += [
+    "corsheaders",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "bachata.api",
+]
+MIDDLEWARE.insert(0, "bachata.api.middleware.RequestLogMiddleware")
+MIDDLEWARE.insert(2, "corsheaders.middleware.CorsMiddleware")
+APPEND_SLASH = False  # paths answer with and without the slash themselves; no redirects of POSTs
+
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://127.0.0.1:5173,http://localhost:5173")
+CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID", "Content-Range", "Accept-Ranges"]
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "api_cache",
+    }
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "bachata.api.pagination.StandardPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("API_THROTTLE_USER", "100/minute"),
+        "anon": os.environ.get("API_THROTTLE_ANON", "100/minute"),
+    },
+    "EXCEPTION_HANDLER": "bachata.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=60),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=7),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Bachata Buddy API",
+    "DESCRIPTION": "Generate Bachata choreography videos from songs; collections; instructor class plans.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "bachata.api.schema.add_error_responses",
+    ],
+}

@@ -1,6 +1,21 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from bachata.api.routing import api_path
+from bachata.api.views import HealthView
+
+api_patterns = [
+    api_path("health", HealthView.as_view(), "health"),
+    api_path("schema", SpectacularAPIView.as_view(), "schema"),
+    api_path("docs", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
+    path("", include("bachata.users.urls")),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
 ]
+
+handler404 = "bachata.api.errors.json_not_found"
+handler500 = "bachata.api.errors.json_server_error"

@@ -1,0 +1,14 @@
+# The shared cache (throttling counters, login lockouts) lives in PostgreSQL so that every API worker
+# and instance sees the same counts.
+from django.core.management import call_command
+from django.db import migrations
+
+
+def create_cache_table(apps, schema_editor):
+    call_command("createcachetable", database=schema_editor.connection.alias, verbosity=0)
+
+
+class Migration(migrations.Migration):
+    dependencies = []
+
+    operations = [migrations.RunPython(create_cache_table, migrations.RunPython.noop)]

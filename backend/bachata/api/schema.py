@@ -1,0 +1,34 @@
+"""OpenAPI additions: every operation documents the API's error shape for the errors it can return."""
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "message": {"type": "string", "description": "Readable by people; the SPA shows it as it is."},
+        "code": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+    "required": ["message", "code", "fields"],
+}
+
+ERROR_RESPONSES = {
+    "400": "The request is not valid.",
+    "401": "Not logged in, or the token expired.",
+    "403": "Not allowed.",
+    "404": "Not found (or not yours).",
+    "409": "Conflicts with the object's current state.",
+    "413": "The upload is too large.",
+    "429": "Too many requests (see Retry-After).",
+}
+
+
+def add_error_responses(result, generator, request, public):
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in ERROR_RESPONSES.items():
+                responses.setdefault(
+                    code, {"description": description, "content": {"application/json": {"schema": ref}}}
+                )
+    return result
