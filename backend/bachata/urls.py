@@ -10,6 +10,9 @@ api_patterns = [
     api_path("schema", SpectacularAPIView.as_view(), "schema"),
     api_path("docs", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
     path("", include("bachata.users.urls")),
+    path("", include("bachata.choreography.urls")),
+    path("", include("bachata.collections.urls")),
+    path("", include("bachata.instructors.urls")),
 ]
 
 urlpatterns = [
