@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "bachata.choreography",
     "bachata.collections",
     "bachata.instructors",
+    "bachata.songs",
 ]
 
 MIDDLEWARE = [
@@ -183,3 +184,9 @@ SPECTACULAR_SETTINGS = {
         "bachata.api.schema.add_error_responses",
     ],
 }
+
+# ---- Generation ----
+# Unfinished tasks one user may have at once (the legacy cap was global, letting one user block everyone).
+GENERATION_MAX_ACTIVE_PER_USER = int(os.environ.get("GENERATION_MAX_ACTIVE_PER_USER", "3"))
+# Allow audio links to loopback/private addresses (local development only).
+AUDIO_ALLOW_PRIVATE_HOSTS = env_bool("AUDIO_ALLOW_PRIVATE_HOSTS", False)

@@ -13,6 +13,7 @@ api_patterns = [
     path("", include("bachata.choreography.urls")),
     path("", include("bachata.collections.urls")),
     path("", include("bachata.instructors.urls")),
+    path("", include("bachata.songs.urls")),
 ]
 
 urlpatterns = [

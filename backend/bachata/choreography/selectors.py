@@ -58,3 +58,31 @@ def ledger_drift(batch_size: int = 500) -> Iterator[Drift]:
         }
         if columns:
             yield Drift(task_id, columns)
+
+
+def task_get_for_user(user, task_id: str) -> ChoreographyTask | None:
+    """A task of this user (None for another user's task: the API answers 404 either way)."""
+    if not isinstance(task_id, str) or len(task_id) > 36:
+        return None
+    return ChoreographyTask.objects.filter(pk=task_id, user=user).first()
+
+
+API_STATUS_FILTERS = {
+    "pending": {"status": "started"},
+    "processing": {"status": "running"},
+    "completed": {"status": "completed"},
+    "cancelled": {"status": "failed", "stage": "cancelled"},
+}
+
+
+def tasks_for_user(user, api_status: str | None = None):
+    tasks = ChoreographyTask.objects.filter(user=user).order_by("-created_at")
+    if api_status == "failed":
+        return tasks.filter(status="failed").exclude(stage="cancelled")
+    if api_status:
+        return tasks.filter(**API_STATUS_FILTERS[api_status])
+    return tasks
+
+
+def task_events(task: ChoreographyTask):
+    return TaskEvent.objects.filter(task=task).order_by("seq")

@@ -1,13 +1,16 @@
 """Writes on choreography tasks. Every change goes through the ledger (ledger.append)."""
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from bachata.api.errors import ApiError, Conflict
 
 from .launcher import job_cancel_after_commit, job_launch_after_commit
 from .ledger.append import stored_event, task_event_append, task_history_start, task_lock
@@ -25,6 +28,52 @@ def task_create(
         task = task_history_start(user=user, parameters=parameters, actor=actor)
         if launch:
             job_launch_after_commit(task.task_id, actor=actor)
+    return task
+
+
+GENERATION_NAMESPACE = uuid.UUID("6b1f8f0e-3c8a-4a55-9d53-6a1e2f6c9b10")
+
+
+def generation_task_id(user_id: int, idempotency_key: str) -> str:
+    """Retries of one request (same user, same Idempotency-Key) address the same task."""
+    return str(uuid.uuid5(GENERATION_NAMESPACE, f"{user_id}:{idempotency_key}"))
+
+
+def generation_start(
+    *, user, parameters: Mapping[str, Any], idempotency_key: str | None = None
+) -> ChoreographyTask:
+    """Create a generation task and launch its job after commit; a repeated Idempotency-Key is a replay."""
+    task_id = generation_task_id(user.pk, idempotency_key) if idempotency_key else None
+    if task_id:
+        existing = ChoreographyTask.objects.filter(pk=task_id).first()
+        if existing is not None:
+            return _idempotent_replay(existing, user, parameters)
+    active = ChoreographyTask.objects.filter(
+        user=user, status__in=[TaskStatus.STARTED, TaskStatus.RUNNING]
+    ).count()
+    if active >= settings.GENERATION_MAX_ACTIVE_PER_USER:
+        raise ApiError(
+            f"You already have {active} choreographies in progress. Please wait for one to finish.",
+            code="too_many_active_tasks",
+            status_code=429,
+        )
+    try:
+        with transaction.atomic():
+            task = task_history_start(user=user, task_id=task_id, parameters=parameters, actor="api")
+            job_launch_after_commit(task.task_id, actor="api")
+    except IntegrityError:
+        # A concurrent retry with the same key created it first.
+        return _idempotent_replay(ChoreographyTask.objects.get(pk=task_id), user, parameters)
+    return ChoreographyTask.objects.get(pk=task.task_id)
+
+
+def _idempotent_replay(task: ChoreographyTask, user, parameters: Mapping[str, Any]) -> ChoreographyTask:
+    from .selectors import task_parameters
+
+    if task.user_id != user.pk or task_parameters(task.pk) != dict(parameters):
+        raise Conflict(
+            "This Idempotency-Key was already used for a different request.", code="idempotency_key_reused"
+        )
     return task
 
 

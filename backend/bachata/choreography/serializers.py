@@ -1,0 +1,80 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from bachata.vocabulary import Difficulty
+
+from .ledger.vocabulary import API_STATUSES, api_status
+from .models import ChoreographyTask, TaskEvent
+
+ENERGY_LEVELS = ("low", "medium", "high")
+STYLES = ("romantic", "energetic", "sensual", "playful")
+
+
+class GenerateRequestSerializer(serializers.Serializer):
+    audio_input = serializers.CharField(
+        required=False,
+        allow_blank=False,
+        max_length=2000,
+        help_text="http(s) link, YouTube link or gs:// URI",
+    )
+    song_id = serializers.CharField(
+        required=False, max_length=500, help_text="A song of the library (GET /api/songs)"
+    )
+    upload_id = serializers.UUIDField(
+        required=False, help_text="One of your uploads (POST /api/songs/upload)"
+    )
+    difficulty = serializers.ChoiceField(choices=Difficulty.values, default=Difficulty.INTERMEDIATE)
+    energy_level = serializers.ChoiceField(choices=ENERGY_LEVELS, default="medium")
+    style = serializers.ChoiceField(choices=STYLES, required=False, allow_blank=True, default="")
+    query = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+
+    def validate(self, attrs):
+        given = [name for name in ("audio_input", "song_id", "upload_id") if attrs.get(name)]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                {"audio_input": ["Choose exactly one song: a link, a library song or one of your uploads."]}
+            )
+        return attrs
+
+
+class GenerateResponseSerializer(serializers.Serializer):
+    task_id = serializers.CharField()
+    job_execution_name = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=API_STATUSES)
+    message = serializers.CharField()
+    poll_url = serializers.CharField()
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChoreographyTask
+        fields = [
+            "task_id",
+            "status",
+            "progress",
+            "stage",
+            "message",
+            "result",
+            "error",
+            "created_at",
+            "updated_at",
+            "job_execution_name",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=API_STATUSES))
+    def get_status(self, task) -> str:
+        return api_status(task.status, task.stage)
+
+
+class TaskEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TaskEvent
+        fields = ["seq", "type", "payload", "attempt", "execution", "actor", "created_at"]
+        read_only_fields = fields
+
+
+class TaskListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=API_STATUSES, required=False)

@@ -1,0 +1,17 @@
+from .models import LibrarySong, SongUpload
+
+SONGS_PREFIX = "songs/"
+
+
+def song_key_from_id(song_id: str) -> str:
+    """Library songs are addressed by their storage key, with or without the `songs/` prefix."""
+    song_id = song_id.strip().lstrip("/")
+    return song_id if song_id.startswith(SONGS_PREFIX) else SONGS_PREFIX + song_id
+
+
+def upload_for_user(user, upload_id) -> SongUpload | None:
+    return SongUpload.objects.filter(user=user, pk=upload_id).first()
+
+
+def library_song_exists(key: str) -> bool:
+    return LibrarySong.objects.filter(pk=key).exists()
