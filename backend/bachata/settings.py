@@ -190,3 +190,12 @@ SPECTACULAR_SETTINGS = {
 GENERATION_MAX_ACTIVE_PER_USER = int(os.environ.get("GENERATION_MAX_ACTIVE_PER_USER", "3"))
 # Allow audio links to loopback/private addresses (local development only).
 AUDIO_ALLOW_PRIVATE_HOSTS = env_bool("AUDIO_ALLOW_PRIVATE_HOSTS", False)
+# Local launcher: jobs that may run at once on this machine (extra tasks wait as `queued`), and their logs.
+LOCAL_JOB_MAX_CONCURRENCY = int(os.environ.get("LOCAL_JOB_MAX_CONCURRENCY", "2"))
+JOB_LOG_DIR = os.environ.get("JOB_LOG_DIR", str(REPO_ROOT / "var" / "logs"))
+# Cloud Run Jobs launcher (JOB_LAUNCHER=bachata.choreography.cloudrun_launcher.CloudRunJobLauncher).
+CLOUD_RUN_PROJECT = os.environ.get("CLOUD_RUN_PROJECT", "")
+CLOUD_RUN_REGION = os.environ.get("CLOUD_RUN_REGION", "")
+CLOUD_RUN_JOB = os.environ.get("CLOUD_RUN_JOB", "")
+CLOUD_RUN_API_ENDPOINT = os.environ.get("CLOUD_RUN_API_ENDPOINT", "")  # empty: Google's; http://…: a local peer
+CLOUD_RUN_TASK_TIMEOUT_SECONDS = int(os.environ.get("CLOUD_RUN_TASK_TIMEOUT_SECONDS", "600"))

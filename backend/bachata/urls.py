@@ -3,10 +3,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from bachata.api.routing import api_path
-from bachata.api.views import HealthView
+from bachata.api.views import HealthView, MetricsView
 
 api_patterns = [
     api_path("health", HealthView.as_view(), "health"),
+    api_path("metrics", MetricsView.as_view(), "metrics"),
     api_path("schema", SpectacularAPIView.as_view(), "schema"),
     api_path("docs", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
     path("", include("bachata.users.urls")),

@@ -86,3 +86,39 @@ def tasks_for_user(user, api_status: str | None = None):
 
 def task_events(task: ChoreographyTask):
     return TaskEvent.objects.filter(task=task).order_by("seq")
+
+
+def task_metrics(*, since) -> dict[str, Any]:
+    """Operations view: tasks by API status, queue depth, and how long each stage takes (from the ledger)."""
+    from django.db import connection
+    from django.db.models import Count
+
+    from .ledger.vocabulary import api_status
+
+    by_status: dict[str, int] = {}
+    for row in ChoreographyTask.objects.values("status", "stage").annotate(n=Count("pk")).order_by():
+        key = api_status(row["status"], row["stage"])
+        by_status[key] = by_status.get(key, 0) + row["n"]
+    queued = ChoreographyTask.objects.filter(status="started", stage="queued").count()
+    # Time from one progress event to the next within an attempt, attributed to the earlier event's stage.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT stage, count(*), avg(seconds), percentile_cont(0.95) WITHIN GROUP (ORDER BY seconds)
+            FROM (
+                SELECT payload->>'stage' AS stage,
+                       EXTRACT(EPOCH FROM lead(created_at) OVER w - created_at) AS seconds
+                FROM task_events
+                WHERE created_at >= %s AND type IN ('progress', 'completed', 'failed', 'cancelled')
+                WINDOW w AS (PARTITION BY task_id, attempt ORDER BY seq)
+            ) spans
+            WHERE stage IS NOT NULL AND seconds IS NOT NULL
+            GROUP BY stage ORDER BY stage
+            """,
+            [since],
+        )
+        stages = {
+            stage: {"samples": n, "mean_seconds": round(float(mean), 3), "p95_seconds": round(float(p95), 3)}
+            for stage, n, mean, p95 in cursor.fetchall()
+        }
+    return {"tasks_by_status": by_status, "queue_depth": queued, "stage_durations": stages, "since": since}

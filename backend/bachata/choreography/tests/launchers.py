@@ -12,6 +12,9 @@ class RecordingLauncher:
     def cancel(self, task_id: str, execution_name: str | None) -> None:
         RecordingLauncher.cancelled.append((task_id, execution_name))
 
+    def has_capacity(self) -> bool:
+        return True
+
 
 class UnavailableLauncher:
     def launch(self, task_id: str) -> str:
@@ -19,3 +22,6 @@ class UnavailableLauncher:
 
     def cancel(self, task_id: str, execution_name: str | None) -> None:
         raise RuntimeError("the job runner is unreachable")
+
+    def has_capacity(self) -> bool:
+        return True

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from bachata.choreography.launcher import job_dispatch_queued
 from bachata.choreography.services import tasks_reap
 
 
@@ -22,3 +23,6 @@ class Command(BaseCommand):
         for task_id in reaped:
             self.stdout.write(f"timed out {task_id}")
         self.stdout.write(f"{len(reaped)} task(s) timed out")
+        # Queued tasks start here too when workers freed up without anyone dispatching (e.g. a job crashed).
+        for task_id in job_dispatch_queued():
+            self.stdout.write(f"launched queued {task_id}")
