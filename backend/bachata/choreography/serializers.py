@@ -78,3 +78,8 @@ class TaskEventSerializer(serializers.ModelSerializer):
 
 class TaskListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=API_STATUSES, required=False)
+
+    def to_internal_value(self, data):
+        if data.get("status") == "":
+            raise serializers.ValidationError({"status": ["Choose a status, or leave the filter out."]})
+        return super().to_internal_value(data)

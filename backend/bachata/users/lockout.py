@@ -1,5 +1,6 @@
 """Legacy parity: 5 failed logins lock an account for 15 minutes. Counters live in the shared cache."""
 
+import hashlib
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -27,7 +28,8 @@ def subject_for_user(user_id: int) -> str:
 
 
 def subject_for_identifier(identifier: str) -> str:
-    return f"name:{identifier.strip().lower()}"
+    digest = hashlib.sha256(identifier.strip().lower().encode()).hexdigest()[:32]
+    return f"name:{digest}"
 
 
 def lock_of(subjects: list[str]) -> Lock | None:

@@ -2,11 +2,13 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from bachata.api.fields import StrictBooleanField
+
 from .models import User
 
 
 class PreferencesSerializer(serializers.Serializer):
-    auto_save_choreographies = serializers.BooleanField(required=False, default=True)
+    auto_save_choreographies = StrictBooleanField(required=False, default=True)
 
 
 class UserSerializer(serializers.ModelSerializer):
