@@ -1,0 +1,179 @@
+"""Build a legacy database as the legacy app left it: schema, migration records, content types, permissions."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from .seed import SeedManifest, seed_legacy_data
+
+SCHEMA_SQL = Path(__file__).with_name("schema.sql")
+LEGACY_TABLES = ("users", "choreography_tasks", "saved_choreographies", "class_plans", "class_plan_sequences")
+LEGACY_M2M_TABLES = ("users_groups", "users_user_permissions")
+MIGRATIONS_APPLIED_AT = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def legacy_migrations() -> list[tuple[str, str]]:
+    """The (app, name) rows of django_migrations, in order, as listed at the top of schema.sql."""
+    rows, in_list = [], False
+    for line in SCHEMA_SQL.read_text().splitlines():
+        if line.startswith("-- Migrations applied"):
+            in_list = True
+            continue
+        if in_list:
+            entry = line.removeprefix("--").strip()
+            if not entry or entry.startswith("django_content_type"):
+                break
+            app, _, name = entry.partition(".")
+            rows.append((app, name))
+    return rows
+
+
+def legacy_content_types() -> list[tuple[str, str]]:
+    lines = SCHEMA_SQL.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("-- django_content_type rows"))
+    return [tuple(item.split(".")) for item in lines[start + 1].removeprefix("--").split()]
+
+
+VERBOSE_NAMES = {
+    "logentry": "log entry",
+    "contenttype": "content type",
+    "savedchoreography": "saved choreography",
+    "choreographytask": "choreography task",
+    "classplan": "class plan",
+    "classplansequence": "class plan sequence",
+}
+
+
+def _with_dbname(database_url: str, dbname: str) -> str:
+    params = conninfo_to_dict(database_url)
+    params["dbname"] = dbname
+    return make_conninfo(**params)
+
+
+def create_database(database_url: str, *, drop_existing: bool = False) -> None:
+    name = conninfo_to_dict(database_url)["dbname"]
+    with psycopg.connect(_with_dbname(database_url, "postgres"), autocommit=True) as admin:
+        if drop_existing:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def drop_database(database_url: str) -> None:
+    name = conninfo_to_dict(database_url)["dbname"]
+    with psycopg.connect(_with_dbname(database_url, "postgres"), autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def load_schema(conn: psycopg.Connection) -> None:
+    conn.execute(SCHEMA_SQL.read_text())
+    conn.execute("SELECT pg_catalog.set_config('search_path', 'public', false)")
+
+
+def record_framework_rows(conn: psycopg.Connection) -> None:
+    for i, (app, name) in enumerate(legacy_migrations()):
+        conn.execute(
+            "INSERT INTO django_migrations (app, name, applied) VALUES (%s, %s, %s)",
+            (app, name, MIGRATIONS_APPLIED_AT + timedelta(milliseconds=37 * i)),
+        )
+    for app_label, model in legacy_content_types():
+        (content_type_id,) = conn.execute(
+            "INSERT INTO django_content_type (app_label, model) VALUES (%s, %s) RETURNING id",
+            (app_label, model),
+        ).fetchone()
+        verbose = VERBOSE_NAMES.get(model, model)
+        for action in ("add", "change", "delete", "view"):
+            conn.execute(
+                "INSERT INTO auth_permission (name, content_type_id, codename) VALUES (%s, %s, %s)",
+                (f"Can {action} {verbose}", content_type_id, f"{action}_{model}"),
+            )
+
+
+def build_legacy_database(
+    database_url: str,
+    *,
+    seed: int = 42,
+    users: int = 12,
+    with_data: bool = True,
+    password_iterations: int = 1_000_000,
+    create: bool = False,
+    drop_existing: bool = False,
+) -> SeedManifest:
+    """Create the legacy schema and framework rows in `database_url`, then seed legacy-shaped data."""
+    if create or drop_existing:
+        create_database(database_url, drop_existing=drop_existing)
+    with psycopg.connect(database_url) as conn:
+        load_schema(conn)
+        record_framework_rows(conn)
+        manifest = (
+            seed_legacy_data(conn, seed=seed, users=users, password_iterations=password_iterations)
+            if with_data
+            else SeedManifest(seed=seed)
+        )
+        conn.commit()
+    return manifest
+
+
+def snapshot_legacy_rows(
+    conn: psycopg.Connection, columns: dict[str, list[str]] | None = None
+) -> dict[str, list]:
+    """Every row of the legacy tables, ordered by primary key; `columns` limits each table to those columns."""
+    snapshot = {}
+    for table in LEGACY_TABLES + LEGACY_M2M_TABLES:
+        names = (columns or {}).get(table) or [
+            c["name"] for c in describe_schema(conn, [table])["columns"][table]
+        ]
+        query = sql.SQL("SELECT {} FROM {} ORDER BY 1").format(
+            sql.SQL(", ").join(sql.Identifier(n) for n in names), sql.Identifier(table)
+        )
+        snapshot[table] = [dict(zip(names, row, strict=True)) for row in conn.execute(query).fetchall()]
+    return snapshot
+
+
+def describe_schema(conn: psycopg.Connection, tables: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """Columns (name, type, length, nullability, identity), indexes and constraints of the given tables."""
+    tables = list(tables)
+    columns: dict[str, list[dict]] = {t: [] for t in tables}
+    for table, name, data_type, length, nullable, identity in conn.execute(
+        """
+        SELECT table_name, column_name, data_type, character_maximum_length, is_nullable, is_identity
+        FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ANY(%s)
+        ORDER BY table_name, ordinal_position
+        """,
+        (tables,),
+    ):
+        columns[table].append(
+            {"name": name, "type": data_type, "length": length, "nullable": nullable, "identity": identity}
+        )
+    indexes = {
+        (table, name): definition
+        for table, name, definition in conn.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY(%s)",
+            (tables,),
+        )
+    }
+    constraints = {
+        (table, name): (definition, deferrable)
+        for table, name, definition, deferrable in conn.execute(
+            """
+            SELECT rel.relname, con.conname, pg_get_constraintdef(con.oid), con.condeferrable
+            FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid
+            JOIN pg_namespace ns ON ns.oid = rel.relnamespace
+            WHERE ns.nspname = 'public' AND rel.relname = ANY(%s)
+            """,
+            (tables,),
+        )
+    }
+    return {"columns": columns, "indexes": indexes, "constraints": constraints}
+
+
+def public_tables(conn: psycopg.Connection) -> set[str]:
+    return {
+        name
+        for (name,) in conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        )
+    }
