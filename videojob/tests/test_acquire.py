@@ -124,7 +124,7 @@ def test_yt_dlp_downloads_through_its_generic_extractor(web, tmp_path):
     # the same download path, options and error handling.
     path = download_youtube(f"{web}/song.wav", tmp_path, LOCAL)
     assert path.exists() and path.stat().st_size > 40_000
-    with pytest.raises(AcquisitionError, match="^YouTube download failed: ") as failure:
+    with pytest.raises(AcquisitionError, match=r"^YouTube download failed: ") as failure:
         download_youtube(f"{web}/missing", tmp_path / "again", LOCAL)
     assert failure.value.permanent
 
