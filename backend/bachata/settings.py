@@ -148,10 +148,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "bachata.api.pagination.StandardPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
-    ],
+    "DEFAULT_THROTTLE_CLASSES": ["bachata.api.throttling.UserThrottle", "bachata.api.throttling.AnonThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": os.environ.get("API_THROTTLE_USER", "100/minute"),
         "anon": os.environ.get("API_THROTTLE_ANON", "100/minute"),
@@ -196,3 +193,23 @@ CLOUD_RUN_REGION = os.environ.get("CLOUD_RUN_REGION", "")
 CLOUD_RUN_JOB = os.environ.get("CLOUD_RUN_JOB", "")
 CLOUD_RUN_API_ENDPOINT = os.environ.get("CLOUD_RUN_API_ENDPOINT", "")  # empty: Google's; http://…: a local peer
 CLOUD_RUN_TASK_TIMEOUT_SECONDS = int(os.environ.get("CLOUD_RUN_TASK_TIMEOUT_SECONDS", "600"))
+
+# ---- Adapters: storage, natural-language query parser, move index (see .env.example) ----
+# bachata.storage: where media lives. local = files under MEDIA_ROOT; gcs = an existing bucket (credentials
+# from the environment; STORAGE_EMULATOR_HOST points the client at an emulator).
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")  # local | gcs
+GCS_BUCKET = os.environ.get("GCS_BUCKET", "")
+STORAGE_SIGNED_URL_SECONDS = int(os.environ.get("STORAGE_SIGNED_URL_SECONDS", "3600"))
+# bachata.queryparser: auto = Gemini when GEMINI_API_KEY is set, else the rule-based parser.
+QUERY_PARSER = os.environ.get("QUERY_PARSER", "auto")  # auto | rules | gemini
+GEMINI_API_KEY = os.environ.get("GEMINI_API_KEY", "")
+GEMINI_MODEL = os.environ.get("GEMINI_MODEL", "gemini-2.5-flash")
+GEMINI_BASE_URL = os.environ.get("GEMINI_BASE_URL", "")  # empty: Google's endpoint
+GEMINI_TIMEOUT_SECONDS = float(os.environ.get("GEMINI_TIMEOUT_SECONDS", "10"))
+# bachata.moves: local = a JSON file of move documents searched in-process; elasticsearch = the legacy index.
+MOVE_INDEX = os.environ.get("MOVE_INDEX", "local")  # local | elasticsearch
+MOVE_INDEX_PATH = Path(os.environ.get("MOVE_INDEX_PATH", REPO_ROOT / "var" / "moves" / "move_index.json"))
+ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
+ELASTICSEARCH_API_KEY = os.environ.get("ELASTICSEARCH_API_KEY", "")
+ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "bachata_move_embeddings")
+# ---- end of adapters ----
