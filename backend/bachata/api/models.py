@@ -10,3 +10,6 @@ class RateLimitCounter(models.Model):
 
     class Meta:
         db_table = "api_rate_limits"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} since {self.window_start:%H:%M:%S}"
