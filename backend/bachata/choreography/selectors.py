@@ -122,3 +122,77 @@ def task_metrics(*, since) -> dict[str, Any]:
             for stage, n, mean, p95 in cursor.fetchall()
         }
     return {"tasks_by_status": by_status, "queue_depth": queued, "stage_durations": stages, "since": since}
+
+
+# ---- Reads for the support admin ----
+
+
+def table_row_estimate(model) -> int:
+    """PostgreSQL's own estimate of a table's rows (pg_class.reltuples): free to read, unlike COUNT(*).
+
+    -1 when the table was never vacuumed or analysed (PostgreSQL 14+), 0 for an empty or fresh table.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
+            [connection.ops.quote_name(model._meta.db_table)],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else -1
+
+
+def tasks_search(queryset, term: str):
+    """Tasks whose id is `term`, or whose user's username or email is `term` (case-insensitive).
+
+    Exact matches only, so the search uses the primary key and the (user_id, status) index instead of
+    scanning choreography_tasks; the users are looked up first, in their own (much smaller) table.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    term = term.strip()
+    if not term:
+        return queryset
+    user_ids = list(
+        get_user_model()
+        .objects.filter(Q(username__iexact=term) | Q(email__iexact=term))
+        .values_list("pk", flat=True)[:1000]
+    )
+    return queryset.filter(Q(pk__in={term, term.lower()}) | Q(user_id__in=user_ids))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    event: TaskEvent
+    since_previous: Any  # datetime.timedelta, or None for the task's first event
+
+
+@dataclass(frozen=True)
+class Timeline:
+    entries: list[TimelineEntry]  # the latest `limit` events, oldest first
+    total: int  # events the task has in all
+
+
+def task_timeline(task_id: str, limit: int = 50) -> Timeline:
+    """The task's latest events in order, each with the time elapsed since the event before it."""
+    rows = list(TaskEvent.objects.filter(task_id=task_id).order_by("-seq")[: limit + 1])
+    rows.reverse()  # one extra (older) row gives the first shown entry its "since previous"
+    entries = [
+        TimelineEntry(row, row.created_at - rows[i - 1].created_at if i else None)
+        for i, row in enumerate(rows)
+    ]
+    shown = entries[-limit:] if limit else []
+    total = TaskEvent.objects.filter(task_id=task_id).count() if len(rows) > limit else len(rows)
+    return Timeline(entries=shown, total=total)
+
+
+def task_idle_minutes(task_id: str) -> float | None:
+    """Minutes since the task's columns last changed (None for a task that does not exist)."""
+    from django.utils import timezone
+
+    updated_at = ChoreographyTask.objects.filter(pk=task_id).values_list("updated_at", flat=True).first()
+    if updated_at is None:
+        return None
+    return round(max((timezone.now() - updated_at).total_seconds(), 0) / 60, 1)
