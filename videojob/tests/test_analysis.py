@@ -1,0 +1,183 @@
+"""Music analysis on synthetic songs whose beats and phrases are known exactly."""
+
+import json
+
+import numpy as np
+import pytest
+import soundfile
+from hypothesis import given
+from hypothesis import strategies as st
+from videojob.analysis import (
+    MusicAnalysis,
+    analyze_audio,
+    beat_f_measure,
+    bpm_from_beat_times,
+    choose_phrase_phase,
+    tempo_octave_factor,
+)
+
+from videojob import analysis
+
+SAMPLE_RATE = 22050
+
+
+def drum_song(
+    bpm: float, seconds: float, first_beat: float, accented_beat: int, guira: float = 0.0, seed: int = 0
+):
+    """Kick on every beat (loud on every 8th beat from `accented_beat`), a soft hi-hat on the off-beats or,
+    with `guira` > 0, an even scrape on every eighth note at that level (louder than the kick in most
+    bands, as in real bachata), and a little noise. Returns (samples, beat times, accented beat times)."""
+    rng = np.random.default_rng(seed)
+    total = int(seconds * SAMPLE_RATE)
+    song = 0.003 * rng.standard_normal(total)
+    period = 60.0 / bpm
+    beats = np.arange(first_beat, seconds - 0.05, period)
+    kick_length = int(0.12 * SAMPLE_RATE)
+    t = np.arange(kick_length) / SAMPLE_RATE
+    kick = np.sin(2 * np.pi * (55 + 90 * np.exp(-t * 35)) * t) * np.exp(-t * 25)
+    hat_length = int(0.03 * SAMPLE_RATE)
+    hat = rng.standard_normal(hat_length) * np.exp(-np.arange(hat_length) / SAMPLE_RATE * 150)
+    for index, beat in enumerate(beats):
+        amplitude = 1.0 if index % 8 == accented_beat % 8 else 0.35
+        start = round(beat * SAMPLE_RATE)
+        piece = kick[: total - start]
+        song[start : start + len(piece)] += amplitude * piece
+        eighths = (beat, beat + period / 2) if guira else (beat + period / 2,)
+        for time in eighths:
+            off = round(time * SAMPLE_RATE)
+            if off < total:
+                piece = hat[: total - off]
+                song[off : off + len(piece)] += (guira or 0.08) * piece
+    return (0.5 * song).astype(np.float32), beats, beats[accented_beat % 8 :: 8]
+
+
+@pytest.fixture(scope="module")
+def songs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("songs")
+    cases = {}
+    for bpm, seconds, first_beat, accented, guira in [
+        (100.0, 30, 0.41, 3, 0.0),
+        (118.0, 24, 0.5, 6, 0.3),
+        (128.0, 24, 0.25, 0, 0.0),
+        (141.5, 24, 0.6, 5, 0.0),
+        (160.0, 24, 0.3, 2, 0.0),
+    ]:
+        samples, beats, accents = drum_song(bpm, seconds, first_beat, accented, guira)
+        path = folder / f"song-{bpm}.wav"
+        soundfile.write(path, samples, SAMPLE_RATE)
+        cases[bpm] = (path, beats, accents)
+    return cases
+
+
+@pytest.fixture(scope="module")
+def analyses(songs):
+    return {bpm: analyze_audio(path, cache_dir=None) for bpm, (path, _, _) in songs.items()}
+
+
+TEMPOS = [100.0, 118.0, 128.0, 141.5, 160.0]
+
+
+@pytest.mark.parametrize("bpm", TEMPOS)
+def test_bpm_within_one_percent(analyses, bpm):
+    assert analyses[bpm].bpm == pytest.approx(bpm, rel=0.01)
+
+
+@pytest.mark.parametrize("bpm", TEMPOS)
+def test_beats_match_the_reference(analyses, songs, bpm):
+    assert beat_f_measure(songs[bpm][1], analyses[bpm].beat_times, tolerance=0.07) >= 0.95
+
+
+@pytest.mark.parametrize("bpm", TEMPOS)
+def test_phrase_starts_fall_on_the_accented_beats(analyses, songs, bpm):
+    result = analyses[bpm]
+    accented = songs[bpm][2]
+    assert len(result.phrase_starts) >= len(accented) - 1
+    for start in result.phrase_starts:
+        assert np.min(np.abs(accented - start)) <= 0.07
+    # downbeats are every 4 beats, in phase with the phrases
+    assert set(result.phrase_starts) <= set(result.downbeat_times)
+
+
+def test_energy_sections_and_embedding_are_consistent(analyses):
+    result = analyses[128.0]
+    assert len(result.phrase_energy) == len(result.phrase_starts)
+    assert all(energy > 0 for energy in result.phrase_energy)
+    assert sum(section.phrase_count for section in result.sections) == len(result.phrase_starts)
+    assert [s.first_phrase for s in result.sections] == sorted(s.first_phrase for s in result.sections)
+    assert len(result.audio_embedding) == 128
+    assert np.linalg.norm(result.audio_embedding) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_analysis_round_trips_through_json(analyses):
+    result = analyses[141.5]
+    assert MusicAnalysis.from_dict(json.loads(json.dumps(result.to_dict()))) == result
+
+
+def test_cache_hit_returns_the_same_analysis_without_recomputing(songs, tmp_path, monkeypatch):
+    path = songs[128.0][0]
+    first = analyze_audio(path, cache_dir=tmp_path)
+    assert list((tmp_path / "analysis").glob("*.json"))
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the analysis was recomputed despite a cache entry")
+
+    monkeypatch.setattr(analysis, "analyze_samples", must_not_run)
+    monkeypatch.setenv("VIDEOJOB_CACHE_DIR", str(tmp_path))
+    assert analyze_audio(path) == first  # cache dir from the environment
+    assert first.audio_sha256 == analysis.file_sha256(path)
+
+
+def test_the_cache_is_keyed_by_content_not_by_name(songs, tmp_path):
+    original = songs[160.0][0]
+    copy = tmp_path / "renamed.wav"
+    copy.write_bytes(original.read_bytes())
+    first = analyze_audio(original, cache_dir=tmp_path / "cache")
+    assert analyze_audio(copy, cache_dir=tmp_path / "cache") == first
+    assert len(list((tmp_path / "cache" / "analysis").glob("*.json"))) == 1
+
+
+# ------------------------------------------------------------------------------------- pure helpers
+
+
+@given(
+    bpm=st.floats(60, 200),
+    first=st.floats(0, 5),
+    count=st.integers(8, 200),
+    jitter_seed=st.integers(0, 2**16),
+    skipped=st.sets(st.integers(1, 6), max_size=2),
+)
+def test_bpm_from_beat_times_is_exact_despite_jitter_and_skipped_beats(
+    bpm, first, count, jitter_seed, skipped
+):
+    period = 60.0 / bpm
+    beats = first + period * np.arange(count)
+    beats = beats + np.random.default_rng(jitter_seed).uniform(-0.01, 0.01, count)
+    beats = np.delete(beats, sorted(skipped))
+    tolerance = 0.02 / (period * (count - 1)) + 1e-9  # worst case: the jitter tilts the fit end to end
+    assert bpm_from_beat_times(beats) == pytest.approx(bpm, rel=max(tolerance, 1e-6))
+
+
+@given(st.floats(40, 320))
+def test_octave_correction_lands_nearest_the_bachata_range(bpm):
+    corrected = bpm * tempo_octave_factor(bpm)
+
+    def distance(value):
+        return max(110 - value, 0, value - 150)
+
+    assert distance(corrected) <= min(distance(bpm), distance(bpm * 2), distance(bpm / 2))
+    if 110 <= bpm <= 150:
+        assert corrected == bpm
+
+
+@given(phase=st.integers(0, 7), phrases=st.integers(2, 30), seed=st.integers(0, 2**16))
+def test_phrase_phase_is_the_accented_one(phase, phrases, seed):
+    rng = np.random.default_rng(seed)
+    accents = rng.uniform(0, 0.5, phrases * 8 + phase)
+    accents[phase::8] += 1.0
+    assert choose_phrase_phase(accents) == phase
+
+
+def test_f_measure_counts_each_reference_beat_once():
+    assert beat_f_measure([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]) == 1.0
+    assert beat_f_measure([1.0, 2.0, 3.0], [1.01, 1.02, 2.0, 3.0]) == pytest.approx(2 * 0.75 * 1 / 1.75)
+    assert beat_f_measure([1.0], [1.2]) == 0.0
