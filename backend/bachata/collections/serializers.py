@@ -1,0 +1,63 @@
+from rest_framework import serializers
+
+from bachata.vocabulary import Difficulty
+
+from .selectors import SORT_FIELDS
+
+ORDERINGS = sorted([*SORT_FIELDS, *(f"-{f}" for f in SORT_FIELDS)])
+
+
+class CollectionItemSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    difficulty = serializers.ChoiceField(choices=Difficulty.choices, read_only=True)
+    duration = serializers.FloatField(read_only=True)
+    music_info = serializers.JSONField(read_only=True, allow_null=True)
+    generation_parameters = serializers.JSONField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    video_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    def get_video_url(self, item) -> str:
+        return f"/api/collections/{item.pk}/video"
+
+    def get_thumbnail_url(self, item) -> str | None:
+        return f"/api/collections/{item.pk}/thumbnail" if item.thumbnail_path else None
+
+
+class CollectionQuerySerializer(serializers.Serializer):
+    search = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    difficulty = serializers.ChoiceField(choices=Difficulty.choices, required=False)
+    ordering = serializers.ChoiceField(choices=ORDERINGS, required=False, default="-created_at")
+
+    def to_internal_value(self, data):
+        blank = [name for name in ("difficulty", "ordering") if data.get(name) == ""]
+        if blank:
+            raise serializers.ValidationError(
+                {name: ["Choose a value, or leave the parameter out."] for name in blank}
+            )
+        return super().to_internal_value(data)
+
+
+class SaveFromTaskSerializer(serializers.Serializer):
+    task_id = serializers.CharField(max_length=36)
+    title = serializers.CharField(max_length=200)
+    difficulty = serializers.ChoiceField(choices=Difficulty.choices, required=False)
+
+
+class CollectionItemUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    difficulty = serializers.ChoiceField(choices=Difficulty.choices, required=False)
+
+
+class CollectionStatsSerializer(serializers.Serializer):
+    total_count = serializers.IntegerField()
+    total_duration = serializers.FloatField()
+    avg_duration = serializers.FloatField()
+    beginner_count = serializers.IntegerField()
+    intermediate_count = serializers.IntegerField()
+    advanced_count = serializers.IntegerField()
+
+
+class DeletedSerializer(serializers.Serializer):
+    deleted = serializers.IntegerField()

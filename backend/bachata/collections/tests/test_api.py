@@ -1,0 +1,187 @@
+import pytest
+
+from bachata.choreography.ledger.append import task_event_append, task_history_start
+from bachata.collections.models import SavedChoreography
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_error(response, status, code=None, field=None):
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert body["message"]
+    if code:
+        assert body["code"] == code
+    if field:
+        assert field in body["fields"]
+    return body
+
+
+def completed_task(user, **result):
+    task = task_history_start(
+        user=user,
+        parameters={
+            "audio_input": "songs/besame.mp3",
+            "difficulty": "advanced",
+            "energy_level": "high",
+            "style": "sensual",
+        },
+    )
+    task_event_append(task.pk, "attempt_started", actor="job")
+    task_event_append(
+        task.pk,
+        "completed",
+        {
+            "result": {
+                "video_path": f"choreographies/2026/11/{task.pk}.mp4",
+                "thumbnail_path": f"thumbnails/2026/11/{task.pk}.jpg",
+                "duration": 184.5,
+                "musicality": {"bpm": 128.0},
+                "auto_saved": False,
+                **result,
+            }
+        },
+        actor="job",
+    )
+    return task
+
+
+def item(user, title, difficulty="beginner", duration=100.0, **extra):
+    return SavedChoreography.objects.create(
+        user=user,
+        title=title,
+        difficulty=difficulty,
+        duration=duration,
+        video_path=f"choreographies/2026/11/{title}.mp4",
+        **extra,
+    )
+
+
+def test_save_a_completed_task_to_the_collection(api, user):
+    task = completed_task(user)
+    response = api.post("/api/collections", {"task_id": task.pk, "title": "Besame routine"}, format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["title"], body["difficulty"], body["duration"]) == ("Besame routine", "advanced", 184.5)
+    assert body["video_url"] == f"/api/collections/{body['id']}/video"
+    assert body["thumbnail_url"] == f"/api/collections/{body['id']}/thumbnail"
+    saved = SavedChoreography.objects.get(pk=body["id"])
+    assert saved.video_path.name == f"choreographies/2026/11/{task.pk}.mp4"
+    assert saved.generation_parameters["task_id"] == task.pk
+    assert saved.music_info["source"] == "songs/besame.mp3"
+
+
+def test_saving_twice_or_after_auto_save_is_refused(api, user):
+    task = completed_task(user)
+    first = api.post("/api/collections", {"task_id": task.pk, "title": "One"}, format="json").json()
+    body = assert_error(
+        api.post("/api/collections", {"task_id": task.pk, "title": "Two"}, format="json"),
+        409,
+        "already_saved",
+    )
+    assert body["fields"]["id"] == [first["id"]]
+    # A legacy auto-saved row (generation_parameters.task_id) counts too.
+    legacy = completed_task(user)
+    item(user, "auto", generation_parameters={"task_id": legacy.pk, "difficulty": "beginner"})
+    assert_error(
+        api.post("/api/collections", {"task_id": legacy.pk, "title": "Again"}, format="json"),
+        409,
+        "already_saved",
+    )
+
+
+def test_unfinished_or_foreign_tasks_cannot_be_saved(api, user, make_user):
+    running = task_history_start(user=user, parameters={})
+    assert_error(
+        api.post("/api/collections", {"task_id": running.pk, "title": "x"}, format="json"),
+        409,
+        "task_not_completed",
+    )
+    other = completed_task(make_user())
+    assert_error(api.post("/api/collections", {"task_id": other.pk, "title": "x"}, format="json"), 404)
+    assert_error(api.post("/api/collections", {"title": "x"}, format="json"), 400, field="task_id")
+    assert_error(
+        api.post("/api/collections", {"task_id": running.pk, "title": ""}, format="json"), 400, field="title"
+    )
+    assert_error(
+        api.post(
+            "/api/collections", {"task_id": running.pk, "title": "x", "difficulty": "pro"}, format="json"
+        ),
+        400,
+        field="difficulty",
+    )
+
+
+def test_list_search_filter_sort_and_paginate(api, user):
+    item(user, "Alpha", "advanced", 300, music_info={"title": "Obsesion", "source": "songs/obsesion.mp3"})
+    item(user, "Bravo", "beginner", 100)
+    item(user, "Charlie", "intermediate", 200)
+    titles = lambda r: [i["title"] for i in r.json()["results"]]  # noqa: E731
+    assert titles(api.get("/api/collections")) == ["Charlie", "Bravo", "Alpha"]
+    assert titles(api.get("/api/collections?search=obses")) == ["Alpha"]
+    assert titles(api.get("/api/collections?search=brav")) == ["Bravo"]
+    assert titles(api.get("/api/collections?difficulty=beginner")) == ["Bravo"]
+    assert titles(api.get("/api/collections?ordering=title")) == ["Alpha", "Bravo", "Charlie"]
+    assert titles(api.get("/api/collections?ordering=-duration")) == ["Alpha", "Charlie", "Bravo"]
+    assert titles(api.get("/api/collections?ordering=difficulty")) == ["Alpha", "Bravo", "Charlie"]
+    assert_error(api.get("/api/collections?ordering=password"), 400, field="ordering")
+    assert_error(api.get("/api/collections?difficulty="), 400, field="difficulty")
+    for n in range(20):
+        item(user, f"Extra {n}")
+    page = api.get("/api/collections").json()
+    assert page["count"] == 23 and len(page["results"]) == 20 and page["next"]
+
+
+def test_edit_title_and_difficulty(api, user):
+    saved = item(user, "Old")
+    response = api.patch(
+        f"/api/collections/{saved.pk}", {"title": "New", "difficulty": "advanced"}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["title"] == "New"
+    saved.refresh_from_db()
+    assert (saved.title, saved.difficulty) == ("New", "advanced")
+    assert_error(
+        api.put(f"/api/collections/{saved.pk}", {"title": "x" * 201}, format="json"), 400, field="title"
+    )
+
+
+def test_stats_use_the_legacy_keys(api, user):
+    item(user, "a", "beginner", 100)
+    item(user, "b", "beginner", 200)
+    item(user, "c", "advanced", 60)
+    assert api.get("/api/collections/stats").json() == {
+        "total_count": 3,
+        "total_duration": 360.0,
+        "avg_duration": 120.0,
+        "beginner_count": 2,
+        "intermediate_count": 0,
+        "advanced_count": 1,
+    }
+
+
+def test_empty_stats(api):
+    assert api.get("/api/collections/stats").json()["total_count"] == 0
+
+
+def test_delete_one_and_delete_all(api, user, make_user):
+    a, b = item(user, "a"), item(user, "b")
+    theirs = item(make_user(), "theirs")
+    assert api.delete(f"/api/collections/{a.pk}").status_code == 204
+    assert not SavedChoreography.objects.filter(pk=a.pk).exists()
+    assert api.post("/api/collections/delete-all").json() == {"deleted": 1}
+    assert not SavedChoreography.objects.filter(pk=b.pk).exists()
+    assert SavedChoreography.objects.filter(pk=theirs.pk).exists()
+
+
+def test_another_users_item_is_404(api, make_user, api_client_for):
+    theirs = item(make_user(), "theirs")
+    for method in ("get", "put", "patch", "delete"):
+        assert_error(
+            getattr(api, method)(f"/api/collections/{theirs.pk}", {"title": "mine"}, format="json"), 404
+        )
+    assert api.get("/api/collections").json()["count"] == 0
+    assert SavedChoreography.objects.get(pk=theirs.pk).title == "theirs"
+
+
+def test_collections_need_login(anon):
+    assert_error(anon.get("/api/collections"), 401)
