@@ -1,0 +1,25 @@
+"""Shared, session-wide generated assets (the demo song and move library) for the videojob tests."""
+
+from pathlib import Path
+
+import pytest
+from videojob.demo_assets import generate_demo_library, generate_demo_song
+
+REAL_MOVE_LIBRARY = Path("/work/shared/movelib")
+
+
+@pytest.fixture(scope="session")
+def demo_library_dir(tmp_path_factory) -> Path:
+    return generate_demo_library(tmp_path_factory.mktemp("demo-library") / "library")
+
+
+@pytest.fixture(scope="session")
+def demo_song(tmp_path_factory):
+    return generate_demo_song(tmp_path_factory.mktemp("demo-song") / "song.wav")
+
+
+@pytest.fixture
+def real_move_library() -> Path:
+    if not (REAL_MOVE_LIBRARY / "annotations.json").exists():
+        pytest.skip(f"the real move library is not on this machine ({REAL_MOVE_LIBRARY} is absent)")
+    return REAL_MOVE_LIBRARY
