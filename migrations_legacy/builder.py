@@ -1,8 +1,15 @@
 """Build a legacy database as the legacy app left it: schema, migration records, content types, permissions."""
 
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import sql
@@ -14,6 +21,19 @@ SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 LEGACY_TABLES = ("users", "choreography_tasks", "saved_choreographies", "class_plans", "class_plan_sequences")
 LEGACY_M2M_TABLES = ("users_groups", "users_user_permissions")
 MIGRATIONS_APPLIED_AT = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+@cache
+def legacy_columns() -> dict[str, list[str]]:
+    """Every table of schema.sql with its columns in DDL order, e.g. to snapshot only the legacy columns."""
+    tables = {}
+    for name, body in re.findall(
+        r"^CREATE TABLE public\.(\w+) \(\n(.*?)\n\);", SCHEMA_SQL.read_text(), re.M | re.S
+    ):
+        words = [line.split()[0] for line in body.splitlines() if line.strip()]
+        tables[name] = [w for w in words if w != "CONSTRAINT"]
+    return tables
 
 
 def legacy_migrations() -> list[tuple[str, str]]:
@@ -54,18 +74,48 @@ def _with_dbname(database_url: str, dbname: str) -> str:
     return make_conninfo(**params)
 
 
-def create_database(database_url: str, *, drop_existing: bool = False) -> None:
+def database_exists(database_url: str) -> bool:
+    name = conninfo_to_dict(database_url)["dbname"]
+    with psycopg.connect(_with_dbname(database_url, "postgres"), autocommit=True) as admin:
+        return admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+
+
+def create_database(database_url: str, *, drop_existing: bool = False, template: str | None = None) -> None:
+    """Create the database `database_url` names (dropping it first with drop_existing; as a copy of the
+    database `template` when given, which then must have no open connections)."""
     name = conninfo_to_dict(database_url)["dbname"]
     with psycopg.connect(_with_dbname(database_url, "postgres"), autocommit=True) as admin:
         if drop_existing:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template:
+            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        admin.execute(statement)
 
 
 def drop_database(database_url: str) -> None:
     name = conninfo_to_dict(database_url)["dbname"]
     with psycopg.connect(_with_dbname(database_url, "postgres"), autocommit=True) as admin:
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def unique_database_url(server_url: str | None = None) -> str:
+    """The URL of a new, uniquely named database (not created) on the server of `server_url` (default:
+    $DATABASE_URL's server, else 127.0.0.1:5432)."""
+    base = server_url or os.environ.get("DATABASE_URL") or DEFAULT_SERVER_URL
+    return urlsplit(base)._replace(path=f"/mlt_{uuid.uuid4().hex[:12]}").geturl()
+
+
+@contextmanager
+def throwaway_database(server_url: str | None = None, *, template: str | None = None) -> Iterator[str]:
+    """A uniquely named database (see unique_database_url), empty or copied from the database named
+    `template`; yields its URL and drops it afterwards."""
+    url = unique_database_url(server_url)
+    create_database(url, template=template)
+    try:
+        yield url
+    finally:
+        drop_database(url)
 
 
 def load_schema(conn: psycopg.Connection) -> None:
@@ -102,10 +152,19 @@ def build_legacy_database(
     create: bool = False,
     drop_existing: bool = False,
 ) -> SeedManifest:
-    """Create the legacy schema and framework rows in `database_url`, then seed legacy-shaped data."""
-    if create or drop_existing:
+    """Create the legacy schema and framework rows in `database_url`, then seed legacy-shaped data.
+
+    One transaction: on an error nothing is left behind. create: create the database if it does not exist;
+    drop_existing: drop it first (its data is lost). Otherwise the database must exist and be empty.
+    """
+    if drop_existing or (create and not database_exists(database_url)):
         create_database(database_url, drop_existing=drop_existing)
     with psycopg.connect(database_url) as conn:
+        if existing := public_tables(conn):
+            raise RuntimeError(
+                f"database {conninfo_to_dict(database_url)['dbname']!r} is not empty "
+                f"({len(existing)} tables, e.g. {min(existing)}); use --drop-existing to rebuild it"
+            )
         load_schema(conn)
         record_framework_rows(conn)
         manifest = (
@@ -134,20 +193,23 @@ def snapshot_legacy_rows(
 
 
 def describe_schema(conn: psycopg.Connection, tables: list[str] | tuple[str, ...]) -> dict[str, Any]:
-    """Columns (name, type, length, nullability, identity), indexes and constraints of the given tables."""
+    """Columns (name, type, length, nullability, identity, default), indexes (name -> definition) and
+    constraints (name -> definition incl. DEFERRABLE/INITIALLY DEFERRED, deferrable) of the given tables."""
     tables = list(tables)
     columns: dict[str, list[dict]] = {t: [] for t in tables}
-    for table, name, data_type, length, nullable, identity in conn.execute(
+    for table, name, data_type, length, nullable, identity, generation, default in conn.execute(
         """
-        SELECT table_name, column_name, data_type, character_maximum_length, is_nullable, is_identity
+        SELECT table_name, column_name, data_type, character_maximum_length, is_nullable, is_identity,
+               identity_generation, column_default
         FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ANY(%s)
         ORDER BY table_name, ordinal_position
         """,
         (tables,),
     ):
         columns[table].append(
-            {"name": name, "type": data_type, "length": length, "nullable": nullable, "identity": identity}
-        )
+            {"name": name, "type": data_type, "length": length, "nullable": nullable, "identity": identity,
+             "identity_generation": generation, "default": default}
+        )  # fmt: skip
     indexes = {
         (table, name): definition
         for table, name, definition in conn.execute(

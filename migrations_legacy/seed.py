@@ -10,6 +10,7 @@ import string
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -67,21 +68,29 @@ STAGE_STEPS = [  # (progress, stage, message) as the legacy app wrote them befor
 class SeedManifest:
     seed: int
     passwords: dict[str, str] = field(default_factory=dict)  # username -> plaintext
+    iterations: dict[str, int] = field(default_factory=dict)  # username -> PBKDF2 rounds of the stored hash
     user_ids: dict[str, int] = field(default_factory=dict)
     shared_emails: list[str] = field(default_factory=list)
     instructors: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     task_statuses: dict[str, int] = field(default_factory=dict)
+    task_ids: dict[str, list[str]] = field(default_factory=dict)  # status -> task ids, in creation order
 
 
+@lru_cache(maxsize=1024)
 def pbkdf2_hash(password: str, salt: str, iterations: int) -> str:
-    """Django's PBKDF2PasswordHasher format."""
+    """Django's PBKDF2PasswordHasher format. Pure, so cached: rebuilding a seed pays for its hashes once."""
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), iterations)
-    return f"pbkdf2_sha256${iterations}${salt}${base64.b64encode(digest).decode()}"
+    return f"pbkdf2_sha256${iterations}${salt}${base64.b64encode(digest).decode('ascii').strip()}"
 
 
 def _uuid(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
+def _micro(rng: random.Random) -> timedelta:
+    """Django stores microseconds: so do the seeded timestamps."""
+    return timedelta(microseconds=rng.randint(0, 999_999))
 
 
 def _salt(rng: random.Random) -> str:
@@ -96,8 +105,11 @@ def seed_legacy_data(
     people = _seed_users(conn, rng, manifest, users, password_iterations)
     choreographies = _seed_tasks_and_choreographies(conn, rng, manifest, people)
     _seed_class_plans(conn, rng, manifest, people, choreographies)
+    _seed_instructor_group(conn, people)
     for table in (
         "users",
+        "users_groups",
+        "users_user_permissions",
         "choreography_tasks",
         "saved_choreographies",
         "class_plans",
@@ -122,7 +134,7 @@ def _seed_users(conn, rng, manifest, count, iterations) -> list[dict]:
         user_iterations = (
             iterations if i % 3 else max(1, iterations * 72 // 100)
         )  # older accounts: fewer rounds
-        joined = BASE_DATE + timedelta(days=rng.randint(0, 60), seconds=rng.randint(0, 86400))
+        joined = BASE_DATE + timedelta(days=rng.randint(0, 60), seconds=rng.randint(0, 86400)) + _micro(rng)
         person = {
             "id": i + 1,
             "username": username,
@@ -145,7 +157,7 @@ def _seed_users(conn, rng, manifest, count, iterations) -> list[dict]:
             (
                 person["id"],
                 pbkdf2_hash(password, _salt(rng), user_iterations),
-                None if i % 6 == 5 else joined + timedelta(days=rng.randint(1, 30)),
+                None if i % 6 == 5 else joined + timedelta(days=rng.randint(1, 30)) + _micro(rng),
                 person["is_superuser"],
                 username,
                 name.capitalize() if i % 2 else "",
@@ -160,6 +172,7 @@ def _seed_users(conn, rng, manifest, count, iterations) -> list[dict]:
             ),
         )
         manifest.passwords[username] = password
+        manifest.iterations[username] = user_iterations
         manifest.user_ids[username] = person["id"]
         if person["is_instructor"]:
             manifest.instructors.append(username)
@@ -204,11 +217,12 @@ def _insert_task(
             Jsonb(result) if result is not None else None,
             error,
             at,
-            at + updated_after,
+            at + updated_after + (_micro(rng) if updated_after else timedelta(0)),
             person["id"],
         ),
     )
     manifest.task_statuses[status] = manifest.task_statuses.get(status, 0) + 1
+    manifest.task_ids.setdefault(status, []).append(task_id)
     return task_id
 
 
@@ -217,7 +231,7 @@ def _seed_tasks_and_choreographies(conn, rng, manifest, people) -> dict[int, lis
     for person in people:
         at = person["joined"] + timedelta(hours=rng.randint(1, 48))
         for n in range(rng.randint(3, 6) + (3 if person["is_instructor"] else 0)):
-            at += timedelta(hours=rng.randint(2, 72), seconds=rng.randint(0, 3600))
+            at += timedelta(hours=rng.randint(2, 72), seconds=rng.randint(0, 3600)) + _micro(rng)
             song = rng.choice(SONGS)
             difficulty = rng.choice(DIFFICULTIES)
             kind = n % 6 if not person["is_instructor"] else (0 if n % 3 else n % 6)
@@ -226,6 +240,7 @@ def _seed_tasks_and_choreographies(conn, rng, manifest, people) -> dict[int, lis
                     conn, rng, manifest, person, at, song, difficulty, choreographies, natural=kind == 1
                 )
             elif kind == 2:
+                error = rng.choice(LEGACY_ERRORS)
                 _insert_task(
                     conn,
                     rng,
@@ -236,7 +251,11 @@ def _seed_tasks_and_choreographies(conn, rng, manifest, people) -> dict[int, lis
                     0,
                     "failed",
                     "Choreography generation failed",
-                    error=rng.choice(LEGACY_ERRORS),
+                    error=error,
+                    # the legacy reaper fails a task only once it has been silent for more than 5 minutes
+                    updated_after=timedelta(minutes=rng.randint(6, 90))
+                    if error.startswith("Task stuck")
+                    else timedelta(seconds=rng.randint(2, 50)),
                 )
             elif kind == 3:  # stuck while running: the container restarted mid-generation
                 progress, stage, message = rng.choice(STAGE_STEPS)
@@ -329,7 +348,7 @@ def _completed(conn, rng, manifest, person, at, song, difficulty, choreographies
                     {"source": f"songs/{song}.mp3", "difficulty": difficulty, "tempo": rng.randint(118, 136)}
                 ),
                 Jsonb({"difficulty": difficulty, "audio_input": f"songs/{song}.mp3", "task_id": task_id}),
-                at + timedelta(seconds=50),
+                at + timedelta(seconds=50) + _micro(rng),
                 person["id"],
             ),
         )
@@ -343,7 +362,7 @@ def _seed_class_plans(conn, rng, manifest, people, choreographies):
             continue
         for p in range(rng.randint(1, 2)):
             plan_id = _uuid(rng)
-            created = person["joined"] + timedelta(days=20 + p, hours=rng.randint(0, 23))
+            created = person["joined"] + timedelta(days=20 + p, hours=rng.randint(0, 23)) + _micro(rng)
             conn.execute(
                 """
                 INSERT INTO class_plans (id, title, description, difficulty_level, estimated_duration,
@@ -358,7 +377,7 @@ def _seed_class_plans(conn, rng, manifest, people, choreographies):
                     rng.choice([None, 45, 60, 90]),
                     "Bring water." if p else "",
                     created,
-                    created + timedelta(days=rng.randint(0, 5)),
+                    created + timedelta(days=rng.randint(0, 5)) + _micro(rng),
                     person["id"],
                 ),
             )
@@ -380,3 +399,26 @@ def _seed_class_plans(conn, rng, manifest, people, choreographies):
                         plan_id,
                     ),
                 )
+
+
+def _seed_instructor_group(conn, people):
+    """The admin's "Instructors" group (the class plan permissions) holding every instructor, and one
+    instructor allowed to view saved choreographies in the admin: rows for both M2M tables."""
+    (group_id,) = conn.execute("INSERT INTO auth_group (name) VALUES ('Instructors') RETURNING id").fetchone()
+    conn.execute(
+        """
+        INSERT INTO auth_group_permissions (group_id, permission_id)
+        SELECT %s, p.id FROM auth_permission p JOIN django_content_type ct ON ct.id = p.content_type_id
+        WHERE ct.app_label = 'instructors' ORDER BY p.id
+        """,
+        (group_id,),
+    )
+    instructors = [p for p in people if p["is_instructor"]]
+    for person in instructors:
+        conn.execute("INSERT INTO users_groups (user_id, group_id) VALUES (%s, %s)", (person["id"], group_id))
+    if instructors:
+        conn.execute(
+            "INSERT INTO users_user_permissions (user_id, permission_id) "
+            "SELECT %s, id FROM auth_permission WHERE codename = 'view_savedchoreography'",
+            (instructors[0]["id"],),
+        )
