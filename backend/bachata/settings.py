@@ -173,6 +173,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"DifficultyEnum": "bachata.vocabulary.Difficulty"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "bachata.api.schema.add_error_responses",
@@ -213,3 +214,7 @@ ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
 ELASTICSEARCH_API_KEY = os.environ.get("ELASTICSEARCH_API_KEY", "")
 ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "bachata_move_embeddings")
 # ---- end of adapters ----
+
+# ---- Songs ----
+SONG_UPLOAD_MAX_BYTES = int(os.environ.get("SONG_UPLOAD_MAX_BYTES", str(30 * 1024 * 1024)))
+SONG_MAX_SECONDS = int(os.environ.get("SONG_MAX_SECONDS", str(10 * 60)))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-import av
+from bachata.songs.audio import NotAudio, probe_audio
 
 YOUTUBE_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com", "music.youtube.com", "youtu.be"}
 MAX_REDIRECTS = 5
@@ -112,37 +112,9 @@ def _too_big(limits: AcquisitionLimits) -> str:
 def probe_audio_duration(path: Path) -> float:
     """Seconds of audio in the file; raises a permanent error when it does not decode as audio."""
     try:
-        with av.open(str(path)) as container:
-            if not container.streams.audio:
-                raise AcquisitionError("Music analysis failed: the file has no audio track", permanent=True)
-            stream = container.streams.audio[0]
-            decoded = 0
-            for frame in container.decode(stream):
-                decoded += frame.samples
-                if decoded > 4096:
-                    break
-            if decoded == 0:
-                raise AcquisitionError(
-                    "Music analysis failed: the audio could not be decoded", permanent=True
-                )
-            if stream.duration is not None and stream.time_base is not None:
-                return float(stream.duration * stream.time_base)
-            if container.duration is not None:
-                return container.duration / av.time_base
-            return _duration_by_decoding(path)
-    except AcquisitionError:
-        raise
-    except (av.error.FFmpegError, OSError, ValueError) as exc:
-        raise AcquisitionError(
-            f"Music analysis failed: the file is not audio we can read ({exc})", permanent=True
-        ) from exc
-
-
-def _duration_by_decoding(path: Path) -> float:
-    with av.open(str(path)) as container:
-        stream = container.streams.audio[0]
-        samples = sum(frame.samples for frame in container.decode(stream))
-        return samples / stream.rate
+        return probe_audio(path).duration
+    except NotAudio as exc:
+        raise AcquisitionError(f"Music analysis failed: {exc}", permanent=True) from exc
 
 
 # --- http(s) ----------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from bachata.api.media import media_url
 from bachata.vocabulary import Difficulty
 
 from .ledger.vocabulary import API_STATUSES, api_status
@@ -47,6 +48,8 @@ class GenerateResponseSerializer(serializers.Serializer):
 
 class TaskSerializer(serializers.ModelSerializer):
     status = serializers.SerializerMethodField()
+    video_url = serializers.SerializerMethodField(help_text="Owner-only, time-limited; set once completed")
+    thumbnail_url = serializers.SerializerMethodField()
 
     class Meta:
         model = ChoreographyTask
@@ -61,12 +64,25 @@ class TaskSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "job_execution_name",
+            "video_url",
+            "thumbnail_url",
         ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ChoiceField(choices=API_STATUSES))
     def get_status(self, task) -> str:
         return api_status(task.status, task.stage)
+
+    def _media(self, task, field: str, kind: str) -> str | None:
+        if task.status != "completed" or not (task.result or {}).get(field):
+            return None
+        return media_url(f"/api/choreography/tasks/{task.pk}/{kind}", f"task-{kind}", task.pk, task.user_id)
+
+    def get_video_url(self, task) -> str | None:
+        return self._media(task, "video_path", "video")
+
+    def get_thumbnail_url(self, task) -> str | None:
+        return self._media(task, "thumbnail_path", "thumbnail")
 
 
 class TaskEventSerializer(serializers.ModelSerializer):

@@ -9,4 +9,8 @@ urlpatterns = [
     api_path("tasks/<str:task_id>", views.TaskDetailView.as_view(), "task-detail-alias"),
     api_path("choreography/tasks/<str:task_id>/retry", views.TaskRetryView.as_view(), "task-retry"),
     api_path("choreography/tasks/<str:task_id>/events", views.TaskEventsView.as_view(), "task-events"),
+    api_path("choreography/tasks/<str:task_id>/video", views.TaskMediaView.as_view(), "task-video"),
+    api_path(
+        "choreography/tasks/<str:task_id>/thumbnail", views.TaskThumbnailView.as_view(), "task-thumbnail"
+    ),
 ]

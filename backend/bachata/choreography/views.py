@@ -1,18 +1,23 @@
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bachata.api.errors import ApiError
+from bachata.api.media import media_response, requesting_user_id
 from bachata.api.pagination import StandardPagination
 from bachata.songs.selectors import library_song_exists, song_key_from_id, upload_for_user
+from bachata.storage import InvalidKey, get_storage, legacy_video_path_to_key
 
 from . import selectors, services
 from .audio_sources import AudioInputError, audio_input_parse
 from .ledger.vocabulary import api_status
+from .models import ChoreographyTask
 from .serializers import (
     GenerateRequestSerializer,
     GenerateResponseSerializer,
@@ -154,3 +159,36 @@ class TaskEventsView(ListAPIView):
 
     def get_queryset(self):
         return selectors.task_events(_own_task(self.request, self.kwargs["task_id"]))
+
+
+class TaskMediaView(APIView):
+    """A finished task's video or thumbnail, for its owner (Bearer token, or the signed URL's token)."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = []
+    field, kind = "video_path", "task-video"
+
+    @extend_schema(
+        parameters=[OpenApiParameter("token", str, OpenApiParameter.QUERY, required=False)],
+        responses={
+            (200, "video/mp4"): OpenApiTypes.BINARY,
+            (206, "video/mp4"): OpenApiTypes.BINARY,
+            302: None,
+            416: None,
+        },
+    )
+    def get(self, request, task_id):
+        user_id = requesting_user_id(request, self.kind, task_id)
+        task = ChoreographyTask.objects.filter(pk=task_id, user_id=user_id).first() if user_id else None
+        path = (task.result or {}).get(self.field) if task and task.status == "completed" else None
+        if not path:
+            raise NotFound("Not found.")
+        try:
+            key = legacy_video_path_to_key(path)
+        except InvalidKey:
+            raise NotFound("This video is no longer available.") from None
+        return media_response(request, get_storage(), key)
+
+
+class TaskThumbnailView(TaskMediaView):
+    field, kind = "thumbnail_path", "task-thumbnail"

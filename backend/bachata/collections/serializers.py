@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from bachata.api.media import media_url
 from bachata.vocabulary import Difficulty
 
 from .selectors import SORT_FIELDS
@@ -19,10 +20,14 @@ class CollectionItemSerializer(serializers.Serializer):
     thumbnail_url = serializers.SerializerMethodField()
 
     def get_video_url(self, item) -> str:
-        return f"/api/collections/{item.pk}/video"
+        return media_url(f"/api/collections/{item.pk}/video", "collection-video", item.pk, item.user_id)
 
     def get_thumbnail_url(self, item) -> str | None:
-        return f"/api/collections/{item.pk}/thumbnail" if item.thumbnail_path else None
+        if not item.thumbnail_path:
+            return None
+        return media_url(
+            f"/api/collections/{item.pk}/thumbnail", "collection-thumbnail", item.pk, item.user_id
+        )
 
 
 class CollectionQuerySerializer(serializers.Serializer):

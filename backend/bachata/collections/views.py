@@ -1,11 +1,17 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bachata.api.media import media_response, requesting_user_id
+from bachata.storage import InvalidKey, get_storage, legacy_video_path_to_key
+
 from . import selectors, services
+from .models import SavedChoreography
 from .serializers import (
     CollectionItemSerializer,
     CollectionItemUpdateSerializer,
@@ -82,3 +88,38 @@ class CollectionDeleteAllView(APIView):
             user=request.user, items=selectors.collection_for_user(request.user)
         )
         return Response({"deleted": deleted})
+
+
+class CollectionMediaView(APIView):
+    """The item's video or thumbnail, for its owner: Bearer token, or the signed `token` of its URL."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = []  # video players issue many Range requests while seeking
+    field = "video_path"
+    kind = "collection-video"
+
+    @extend_schema(
+        parameters=[OpenApiParameter("token", str, OpenApiParameter.QUERY, required=False)],
+        responses={
+            (200, "video/mp4"): OpenApiTypes.BINARY,
+            (206, "video/mp4"): OpenApiTypes.BINARY,
+            302: None,
+            416: None,
+        },
+    )
+    def get(self, request, item_id):
+        user_id = requesting_user_id(request, self.kind, item_id)
+        item = SavedChoreography.objects.filter(pk=item_id, user_id=user_id).first() if user_id else None
+        path = getattr(item, self.field) if item else None
+        if not path:
+            raise NotFound("Not found.")
+        try:
+            key = legacy_video_path_to_key(path.name)
+        except InvalidKey:
+            raise NotFound("This video is no longer available.") from None
+        return media_response(request, get_storage(), key)
+
+
+class CollectionThumbnailView(CollectionMediaView):
+    field = "thumbnail_path"
+    kind = "collection-thumbnail"

@@ -14,4 +14,12 @@ def upload_for_user(user, upload_id) -> SongUpload | None:
 
 
 def library_song_exists(key: str) -> bool:
-    return LibrarySong.objects.filter(pk=key).exists()
+    """Known to the library, or present in storage under songs/ (listing the library records it)."""
+    from bachata.storage import InvalidKey, get_storage
+
+    if LibrarySong.objects.filter(pk=key).exists():
+        return True
+    try:
+        return get_storage().exists(key)
+    except InvalidKey:
+        return False

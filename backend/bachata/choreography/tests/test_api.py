@@ -260,3 +260,24 @@ def test_another_users_task_is_404_everywhere(api, make_user, api_client_for):
 def test_unknown_or_malformed_task_id_is_404(api):
     assert_error(api.get("/api/choreography/tasks/does-not-exist"), 404)
     assert_error(api.get("/api/choreography/tasks/" + "x" * 80), 404)
+
+
+def test_a_finished_task_plays_for_its_owner_only(
+    api, anon, user, make_user, api_client_for, settings, tmp_path
+):
+    from bachata.storage import get_storage
+
+    settings.STORAGE_BACKEND = "local"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    task_id = generate(api).json()["task_id"]
+    key = f"choreographies/2026/11/{task_id}.mp4"
+    get_storage().save(key, b"0123456789", "video/mp4")
+    task_event_append(task_id, "attempt_started", actor="job")
+    assert api.get(f"/api/choreography/tasks/{task_id}").json()["video_url"] is None
+    task_event_append(task_id, "completed", {"result": {"video_path": key}}, actor="job")
+    body = api.get(f"/api/choreography/tasks/{task_id}").json()
+    assert body["thumbnail_url"] is None
+    played = anon.get(body["video_url"], HTTP_RANGE="bytes=2-4")
+    assert played.status_code == 206 and b"".join(played.streaming_content) == b"234"
+    assert api_client_for(make_user()).get(f"/api/choreography/tasks/{task_id}/video").status_code == 404
+    assert anon.get(f"/api/choreography/tasks/{task_id}/video").status_code == 404

@@ -63,8 +63,8 @@ def test_save_a_completed_task_to_the_collection(api, user):
     assert response.status_code == 201
     body = response.json()
     assert (body["title"], body["difficulty"], body["duration"]) == ("Besame routine", "advanced", 184.5)
-    assert body["video_url"] == f"/api/collections/{body['id']}/video"
-    assert body["thumbnail_url"] == f"/api/collections/{body['id']}/thumbnail"
+    assert body["video_url"].startswith(f"/api/collections/{body['id']}/video?token=")
+    assert body["thumbnail_url"].startswith(f"/api/collections/{body['id']}/thumbnail?token=")
     saved = SavedChoreography.objects.get(pk=body["id"])
     assert saved.video_path.name == f"choreographies/2026/11/{task.pk}.mp4"
     assert saved.generation_parameters["task_id"] == task.pk
