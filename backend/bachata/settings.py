@@ -173,7 +173,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"DifficultyEnum": "bachata.vocabulary.Difficulty"},
+    "ENUM_NAME_OVERRIDES": {
+        "DifficultyEnum": "bachata.vocabulary.Difficulty",
+        "MoveLabelEnum": "bachata.moves.vocabulary.MOVE_LABELS",
+        "EnergyLevelEnum": "bachata.moves.vocabulary.ENERGY_LEVELS",
+        "StyleEnum": "bachata.moves.vocabulary.STYLES",
+        "TempoEnum": "bachata.moves.vocabulary.TEMPOS",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "bachata.api.schema.add_error_responses",

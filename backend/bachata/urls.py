@@ -15,6 +15,7 @@ api_patterns = [
     path("", include("bachata.collections.urls")),
     path("", include("bachata.instructors.urls")),
     path("", include("bachata.songs.urls")),
+    path("", include("bachata.moves.urls")),
 ]
 
 urlpatterns = [

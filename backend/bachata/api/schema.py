@@ -18,6 +18,7 @@ ERROR_RESPONSES = {
     "409": "Conflicts with the object's current state.",
     "413": "The upload is too large.",
     "429": "Too many requests (see Retry-After).",
+    "503": "A service the API needs is unavailable; try again later.",
 }
 
 

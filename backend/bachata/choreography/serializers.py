@@ -2,13 +2,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bachata.api.media import media_url
+from bachata.moves.vocabulary import ENERGY_LEVELS, STYLES
 from bachata.vocabulary import Difficulty
 
 from .ledger.vocabulary import API_STATUSES, api_status
 from .models import ChoreographyTask, TaskEvent
-
-ENERGY_LEVELS = ("low", "medium", "high")
-STYLES = ("romantic", "energetic", "sensual", "playful")
 
 
 class GenerateRequestSerializer(serializers.Serializer):

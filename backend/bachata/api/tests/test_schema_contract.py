@@ -28,6 +28,19 @@ def bearer(db, django_user_model):
 
 
 @pytest.fixture(autouse=True)
+def _move_index(settings, tmp_path):
+    from bachata.moves.local_index import LocalMoveIndex
+
+    settings.MOVE_INDEX, settings.MOVE_INDEX_PATH = "local", tmp_path / "moves.json"
+    LocalMoveIndex([], path=settings.MOVE_INDEX_PATH).index_documents(
+        [
+            {"clip_id": f"clip{n}", "move_label": label, "difficulty": "beginner", "energy_level": "medium"}
+            for n, label in enumerate(["basic", "ladyturn", "spin"])
+        ]
+    )
+
+
+@pytest.fixture(autouse=True)
 def _in_process_requests():
     # As Django's test client does: requests must not close the connection holding the test transaction,
     # and the generous rate keeps throttling out of the way of generated traffic.
