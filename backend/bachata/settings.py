@@ -148,7 +148,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "bachata.api.pagination.StandardPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_THROTTLE_CLASSES": ["bachata.api.throttling.UserThrottle", "bachata.api.throttling.AnonThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "bachata.api.throttling.UserThrottle",
+        "bachata.api.throttling.AnonThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "user": os.environ.get("API_THROTTLE_USER", "100/minute"),
         "anon": os.environ.get("API_THROTTLE_ANON", "100/minute"),
@@ -198,7 +201,9 @@ JOB_LOG_DIR = os.environ.get("JOB_LOG_DIR", str(REPO_ROOT / "var" / "logs"))
 CLOUD_RUN_PROJECT = os.environ.get("CLOUD_RUN_PROJECT", "")
 CLOUD_RUN_REGION = os.environ.get("CLOUD_RUN_REGION", "")
 CLOUD_RUN_JOB = os.environ.get("CLOUD_RUN_JOB", "")
-CLOUD_RUN_API_ENDPOINT = os.environ.get("CLOUD_RUN_API_ENDPOINT", "")  # empty: Google's; http://…: a local peer
+CLOUD_RUN_API_ENDPOINT = os.environ.get(
+    "CLOUD_RUN_API_ENDPOINT", ""
+)  # empty: Google's; http://…: a local peer
 CLOUD_RUN_TASK_TIMEOUT_SECONDS = int(os.environ.get("CLOUD_RUN_TASK_TIMEOUT_SECONDS", "600"))
 
 # ---- Adapters: storage, natural-language query parser, move index (see .env.example) ----
