@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from videojob.demo_assets import generate_demo_library, generate_demo_song
+from videojob.ingest import IngestReport, ingest_library
 
 REAL_MOVE_LIBRARY = Path("/work/shared/movelib")
 
@@ -11,6 +12,11 @@ REAL_MOVE_LIBRARY = Path("/work/shared/movelib")
 @pytest.fixture(scope="session")
 def demo_library_dir(tmp_path_factory) -> Path:
     return generate_demo_library(tmp_path_factory.mktemp("demo-library") / "library")
+
+
+@pytest.fixture(scope="session")
+def ingested_demo_library(demo_library_dir, tmp_path_factory) -> IngestReport:
+    return ingest_library(demo_library_dir, tmp_path_factory.mktemp("ingested") / "library", progress=None)
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from videojob.analysis import (
     beat_f_measure,
     bpm_from_beat_times,
     choose_phrase_phase,
+    regularise_beats,
     tempo_octave_factor,
 )
 
@@ -181,3 +182,20 @@ def test_f_measure_counts_each_reference_beat_once():
     assert beat_f_measure([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]) == 1.0
     assert beat_f_measure([1.0, 2.0, 3.0], [1.01, 1.02, 2.0, 3.0]) == pytest.approx(2 * 0.75 * 1 / 1.75)
     assert beat_f_measure([1.0], [1.2]) == 0.0
+
+
+@given(
+    bpm=st.floats(90, 170),
+    count=st.integers(6, 60),
+    stray=st.integers(0, 59),
+    displacement=st.floats(0.05, 0.2),
+    drift=st.floats(-0.0005, 0.0005),
+)
+def test_a_stray_beat_is_put_back_on_the_local_grid(bpm, count, stray, displacement, drift):
+    period = 60.0 / bpm
+    indices = np.arange(count)
+    grid = 1.0 + period * indices + drift * indices**2  # a slowly drifting tempo stays as it is
+    assert np.allclose(regularise_beats(grid), grid, atol=1e-9)
+    displaced = grid.copy()
+    displaced[stray % count] += displacement
+    assert np.allclose(regularise_beats(displaced), grid, atol=0.02)
