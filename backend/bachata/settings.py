@@ -201,9 +201,8 @@ JOB_LOG_DIR = os.environ.get("JOB_LOG_DIR", str(REPO_ROOT / "var" / "logs"))
 CLOUD_RUN_PROJECT = os.environ.get("CLOUD_RUN_PROJECT", "")
 CLOUD_RUN_REGION = os.environ.get("CLOUD_RUN_REGION", "")
 CLOUD_RUN_JOB = os.environ.get("CLOUD_RUN_JOB", "")
-CLOUD_RUN_API_ENDPOINT = os.environ.get(
-    "CLOUD_RUN_API_ENDPOINT", ""
-)  # empty: Google's; http://…: a local peer
+# Empty: Google's endpoint; http://…: a local peer speaking the same REST API (tests, emulators).
+CLOUD_RUN_API_ENDPOINT = os.environ.get("CLOUD_RUN_API_ENDPOINT", "")
 CLOUD_RUN_TASK_TIMEOUT_SECONDS = int(os.environ.get("CLOUD_RUN_TASK_TIMEOUT_SECONDS", "600"))
 
 # ---- Adapters: storage, natural-language query parser, move index (see .env.example) ----
