@@ -157,6 +157,7 @@ class Move:
     beat_times: tuple[float, ...]
     phrase_starts: tuple[float, ...]
     mean_motion_energy: float
+    keyframe_times: tuple[float, ...] = ()  # beat-aligned keyframes (frame 0 is always one too)
     video_path: str = ""  # absolute, or relative to the working directory
 
     @property
@@ -183,6 +184,7 @@ class Move:
             beat_times=tuple(float(t) for t in document["beat_times"]),
             phrase_starts=tuple(float(t) for t in document["phrase_starts"]),
             mean_motion_energy=float(document.get("mean_motion_energy", 0.0)),
+            keyframe_times=tuple(float(t) for t in document.get("keyframe_times", document["phrase_starts"])),
             video_path=video_path,
         )
 
