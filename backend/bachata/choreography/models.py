@@ -64,8 +64,9 @@ class TaskEvent(models.Model):
     """One entry of a task's append-only history (new table `task_events`)."""
 
     id = models.BigAutoField(primary_key=True)
+    # No index of its own: UNIQUE(task_id, seq) serves every lookup by task.
     task = models.ForeignKey(
-        ChoreographyTask, on_delete=models.CASCADE, related_name="events", db_column="task_id"
+        ChoreographyTask, on_delete=models.CASCADE, related_name="events", db_column="task_id", db_index=False
     )
     seq = models.PositiveIntegerField()
     type = models.CharField(max_length=32)

@@ -37,6 +37,7 @@ class Migration(migrations.Migration):
                     "task",
                     models.ForeignKey(
                         db_column="task_id",
+                        db_index=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="events",
                         to="choreography.choreographytask",

@@ -222,7 +222,7 @@ class LedgerMachine(RuleBasedStateMachine):
             self.progress_seen.clear()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # appends commit, so the single-statement fast path is exercised too
 def test_ledger_state_machine(user):
     LedgerMachine.user = user
     run_state_machine_as_test(
