@@ -38,6 +38,63 @@ def _ingest(arguments: argparse.Namespace) -> int:
     return 0 if report.documents else 1
 
 
+def _render(arguments: argparse.Namespace) -> int:
+    from videojob.ingest import print_progress
+    from videojob.library import LibraryError
+    from videojob.pipeline import default_cache_dir, make_choreography, resolve_library
+    from videojob.planner import PlanningError, PlanRequest
+    from videojob.render import RenderError
+
+    cache_dir = arguments.cache_dir or default_cache_dir()
+    thumbnail = arguments.thumbnail or arguments.out.with_suffix(".jpg")
+    try:
+        request = PlanRequest(
+            difficulty=arguments.difficulty,
+            energy_level=arguments.energy_level,
+            style=arguments.style,
+            seed=arguments.seed,
+        )
+        library = resolve_library(arguments.library, cache_dir, progress=print_progress)
+        print(f"library: {len(library.moves)} moves from {library.index_path.parent}")
+        result = make_choreography(
+            arguments.audio,
+            arguments.out,
+            library,
+            request,
+            thumbnail_path=thumbnail,
+            cache_dir=cache_dir,
+            on_stage=lambda stage: print(f"... {stage}", file=sys.stderr, flush=True),
+        )
+    except (PlanningError, RenderError, LibraryError, ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    plan = result.plan
+    print(f"\nplan ({len(plan.segments)} segments, seed {request.seed}):")
+    print(f"  {'song time':>17}  {'clip':<28} {'label':<12} {'clip time':>15}  {'rate':>5}  phrases")
+    for segment in plan.segments:
+        holds = ""
+        if segment.hold_before or segment.hold_after:
+            holds = f"  (hold {segment.hold_before:.2f}s before, {segment.hold_after:.2f}s after)"
+        print(
+            f"  {segment.song_start:7.2f}-{segment.song_end:7.2f} s  {segment.clip_id:<28} {segment.move_label:<12} "
+            f"{segment.clip_start:6.2f}-{segment.clip_end:6.2f} s  {segment.rate:5.3f}  {segment.phrase_count}{holds}"
+        )
+    for note in plan.notes:
+        print(f"  note: {note}")
+    print("\nmusicality:")
+    for line in result.musicality.lines():
+        print(f"  {line}")
+    render = result.render
+    print(
+        f"\nvideo: {render.video_path} ({render.duration:.2f} s; {render.copied_segments} segments copied, "
+        f"{render.reencoded_segments} re-encoded; audio {render.audio_mode})"
+    )
+    print(f"thumbnail: {render.thumbnail_path}")
+    timings = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
+    print(f"timings: {timings}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m videojob", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -56,6 +113,25 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--limit", type=int, help="ingest only the first N annotated clips")
     ingest.add_argument("--quiet", action="store_true", help="no per-clip progress lines")
     ingest.set_defaults(handler=_ingest)
+
+    render = commands.add_parser("render", help="make a choreography video for a song (no database needed)")
+    render.add_argument("--audio", type=Path, required=True, help="the song (WAV, MP3, M4A/AAC, FLAC, OGG)")
+    render.add_argument("--out", type=Path, required=True, help="the output MP4")
+    render.add_argument(
+        "--library",
+        type=Path,
+        help="ingested (move_index.json) or raw (annotations.json) "
+        "library folder; default: the generated demo library",
+    )
+    render.add_argument("--difficulty", choices=("beginner", "intermediate", "advanced"))
+    render.add_argument("--energy-level", choices=("low", "medium", "high"))
+    render.add_argument("--style", choices=("romantic", "energetic", "sensual", "playful"))
+    render.add_argument("--seed", type=int, default=0)
+    render.add_argument("--thumbnail", type=Path, help="JPEG thumbnail path (default: OUT with .jpg)")
+    render.add_argument(
+        "--cache-dir", type=Path, help="analysis/audio/library cache (default: $VIDEOJOB_CACHE_DIR)"
+    )
+    render.set_defaults(handler=_render)
     return parser
 
 

@@ -165,7 +165,7 @@ def choose_canonical_height(source_heights: list[int]) -> int:
 # ---------------------------------------------------------------------------------------------- one clip
 
 
-def _fit_frame(frame: av.VideoFrame, video_format: CanonicalVideoFormat) -> av.VideoFrame:
+def fit_frame_to_format(frame: av.VideoFrame, video_format: CanonicalVideoFormat) -> av.VideoFrame:
     """Scale to the canonical size; a source of another aspect ratio is letterboxed, not stretched."""
     target_aspect = video_format.width / video_format.height
     if abs(frame.width / frame.height - target_aspect) < 0.01:
@@ -243,7 +243,7 @@ def normalise_clip_video(
                     if first_time is None:
                         first_time = frame.time
                     current_time = frame.time - first_time
-                    fitted = _fit_frame(frame, video_format)
+                    fitted = fit_frame_to_format(frame, video_format)
                     # output frame k (time k/fps) shows the latest source frame at or before k/fps
                     while previous_frame is not None and state["index"] / fps < current_time - 1e-3:
                         emit(previous_frame)

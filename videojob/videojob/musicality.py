@@ -1,0 +1,113 @@
+"""Musicality figures of a plan: how well the moves follow the song (pure; no video needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from videojob.analysis import MusicAnalysis, bpm_from_beat_times
+from videojob.library import Move
+from videojob.planner import Plan
+
+ON_BEAT_TOLERANCE = 0.07  # seconds
+
+
+@dataclass(frozen=True)
+class MusicalityReport:
+    bpm: float
+    segment_count: int
+    cut_count: int
+    cuts_on_beat_share: float | None  # move changes within 70 ms of a song beat
+    cuts_on_phrase_share: float | None  # move changes within 70 ms of a detected 8-count phrase start
+    mean_tempo_mismatch_percent: float  # |clip BPM x rate - local song BPM| / local song BPM, time-weighted
+    mean_beat_offset_ms: float | None  # retimed clip beats vs the nearest song beat
+    energy_correlation: float | None  # Pearson r, per phrase: song RMS energy vs the move's motion energy
+    repeat_rate: float  # share of segments whose move was already used earlier
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def lines(self) -> list[str]:
+        def share(value: float | None) -> str:
+            return "n/a (no cut)" if value is None else f"{100 * value:.0f} %"
+
+        return [
+            f"song tempo                      {self.bpm:.1f} BPM",
+            f"segments / move changes         {self.segment_count} / {self.cut_count}",
+            f"changes within 70 ms of a beat  {share(self.cuts_on_beat_share)}",
+            f"changes on an 8-count phrase    {share(self.cuts_on_phrase_share)}",
+            f"tempo mismatch after retiming   {self.mean_tempo_mismatch_percent:.2f} %",
+            "clip beats vs song beats        "
+            + (
+                "n/a"
+                if self.mean_beat_offset_ms is None
+                else f"{self.mean_beat_offset_ms:.0f} ms mean offset"
+            ),
+            "music/move energy correlation   "
+            + ("n/a" if self.energy_correlation is None else f"{self.energy_correlation:+.2f}"),
+            f"repeat rate                     {100 * self.repeat_rate:.0f} %",
+        ]
+
+
+def _nearest_distance(times: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    if len(reference) == 0:
+        return np.full(len(times), np.inf)
+    positions = np.clip(np.searchsorted(reference, times), 1, max(1, len(reference) - 1))
+    below = reference[positions - 1]
+    above = reference[np.minimum(positions, len(reference) - 1)]
+    return np.minimum(np.abs(times - below), np.abs(times - above))
+
+
+def musicality_report(plan: Plan, analysis: MusicAnalysis, moves: Sequence[Move]) -> MusicalityReport:
+    by_id = {move.clip_id: move for move in moves}
+    beats = np.asarray(analysis.beat_times, dtype=float)
+    phrases = np.asarray(analysis.phrase_starts, dtype=float)
+    cuts = np.asarray(plan.cut_times, dtype=float)
+    on_beat = float(np.mean(_nearest_distance(cuts, beats) <= ON_BEAT_TOLERANCE)) if len(cuts) else None
+    on_phrase = float(np.mean(_nearest_distance(cuts, phrases) <= ON_BEAT_TOLERANCE)) if len(cuts) else None
+
+    mismatches, weights, offsets = [], [], []
+    for segment in plan.segments:
+        move = by_id[segment.clip_id]
+        inside = beats[(beats >= segment.song_start) & (beats <= segment.song_end)]
+        local_bpm = bpm_from_beat_times(inside) if len(inside) >= 4 else analysis.bpm
+        mismatches.append(abs(move.bpm * segment.rate - local_bpm) / local_bpm)
+        weights.append(segment.song_duration)
+        clip_beats = np.asarray(move.beat_times, dtype=float)
+        clip_beats = clip_beats[(clip_beats >= segment.clip_start) & (clip_beats < segment.clip_end)]
+        mapped = segment.song_start + segment.hold_before + (clip_beats - segment.clip_start) / segment.rate
+        if len(beats):
+            mapped = mapped[(mapped >= beats[0] - 0.1) & (mapped <= beats[-1] + 0.1)]
+            offsets.extend(_nearest_distance(mapped, beats))
+    mismatch = float(np.average(mismatches, weights=weights)) * 100 if weights else 0.0
+
+    correlation = None
+    if len(phrases) >= 3:
+        move_energy = []
+        for start in phrases:
+            covering = next(
+                (s for s in plan.segments if s.song_start - 1e-6 <= start < s.song_end), plan.segments[-1]
+            )
+            move_energy.append(by_id[covering.clip_id].mean_motion_energy)
+        song_energy = np.asarray(analysis.phrase_energy, dtype=float)
+        if np.std(move_energy) > 0 and np.std(song_energy) > 0:
+            correlation = float(np.corrcoef(song_energy, move_energy)[0, 1])
+
+    seen: set[str] = set()
+    repeats = 0
+    for segment in plan.segments:
+        repeats += segment.clip_id in seen
+        seen.add(segment.clip_id)
+    return MusicalityReport(
+        bpm=analysis.bpm,
+        segment_count=len(plan.segments),
+        cut_count=len(cuts),
+        cuts_on_beat_share=on_beat,
+        cuts_on_phrase_share=on_phrase,
+        mean_tempo_mismatch_percent=round(mismatch, 4),
+        mean_beat_offset_ms=round(float(np.mean(offsets)) * 1000, 2) if offsets else None,
+        energy_correlation=None if correlation is None else round(correlation, 4),
+        repeat_rate=repeats / len(plan.segments),
+    )

@@ -1,0 +1,126 @@
+"""Song → choreography video in one call (analysis, planning, rendering, musicality), with no database.
+
+The job runner wraps `make_choreography` with its ledger/storage; `on_stage(stage)` is called before each
+step with the legacy stage names ("analyzing", "selecting", "generating") so it can report progress.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from videojob.analysis import CACHE_DIR_ENVIRONMENT_VARIABLE, MusicAnalysis, analyze_audio
+from videojob.demo_assets import generate_demo_library
+from videojob.ingest import INGEST_VERSION, IngestProgress, ingest_library
+from videojob.library import (
+    ANNOTATIONS_FILE_NAME,
+    INDEX_FILE_NAME,
+    LibraryError,
+    MoveLibrary,
+    load_move_library,
+    read_index,
+)
+from videojob.musicality import MusicalityReport, musicality_report
+from videojob.planner import Plan, PlanRequest, plan_choreography
+from videojob.render import RenderResult, render_choreography
+
+DEMO_LIBRARY_FOLDER = "demo-library"
+
+
+def default_cache_dir() -> Path:
+    """$VIDEOJOB_CACHE_DIR, else a folder in the system's temporary directory."""
+    configured = os.environ.get(CACHE_DIR_ENVIRONMENT_VARIABLE)
+    return Path(configured) if configured else Path(tempfile.gettempdir()) / "videojob-cache"
+
+
+def _current_index(folder: Path) -> bool:
+    try:
+        return read_index(folder / INDEX_FILE_NAME).get("version") == INGEST_VERSION
+    except LibraryError:
+        return False
+
+
+def ensure_demo_library(
+    cache_dir: Path, progress: Callable[[IngestProgress], None] | None = None
+) -> MoveLibrary:
+    """The generated demo library, ingested; made once per cache folder (a few seconds)."""
+    root = cache_dir / DEMO_LIBRARY_FOLDER
+    ingested = root / "ingested"
+    if not _current_index(ingested):
+        raw = generate_demo_library(root / "raw")
+        ingest_library(raw, ingested, progress=progress)
+    return load_move_library(ingested)
+
+
+def resolve_library(
+    library: str | Path | None, cache_dir: Path, progress: Callable[[IngestProgress], None] | None = None
+) -> MoveLibrary:
+    """An ingested library folder (move_index.json) as is; a raw library folder (annotations.json) ingested
+    into the cache (unchanged clips are reused); no folder: the demo library."""
+    if library is None:
+        return ensure_demo_library(cache_dir, progress)
+    folder = Path(library)
+    if (folder / INDEX_FILE_NAME).exists() or folder.suffix == ".json":
+        return load_move_library(folder)
+    if (folder / ANNOTATIONS_FILE_NAME).exists():
+        key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+        target = cache_dir / "libraries" / key
+        ingest_library(folder, target, progress=progress)
+        return load_move_library(target)
+    raise LibraryError(
+        f"{folder} holds neither {INDEX_FILE_NAME} (an ingested library) nor {ANNOTATIONS_FILE_NAME}"
+    )
+
+
+@dataclass
+class ChoreographyResult:
+    analysis: MusicAnalysis
+    plan: Plan
+    render: RenderResult
+    musicality: MusicalityReport
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def make_choreography(
+    audio_path: str | Path,
+    out_path: str | Path,
+    library: MoveLibrary,
+    request: PlanRequest,
+    *,
+    thumbnail_path: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> ChoreographyResult:
+    def stage(name: str) -> None:
+        if on_stage is not None:
+            on_stage(name)
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    stage("analyzing")
+    analysis = analyze_audio(audio_path, cache_dir=cache_dir)
+    timings["analysis"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    stage("selecting")
+    plan = plan_choreography(analysis, library.moves, request)
+    timings["planning"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    stage("generating")
+    rendered = render_choreography(
+        plan, library, audio_path, out_path, thumbnail_path=thumbnail_path, cache_dir=cache_dir
+    )
+    timings["render"] = time.perf_counter() - started
+    return ChoreographyResult(
+        analysis=analysis,
+        plan=plan,
+        render=rendered,
+        musicality=musicality_report(plan, analysis, library.moves),
+        timings=timings,
+    )
