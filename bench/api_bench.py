@@ -1,4 +1,4 @@
-"""API latency and throughput under concurrent load, against gunicorn (2 workers) on PostgreSQL.
+"""API latency and throughput under concurrent load, against gunicorn (2 workers, gthread) on PostgreSQL.
 
     uv run python bench/api_bench.py [--clients 50] [--seconds 10] [--markdown docs/benchmarks.md]
 
@@ -81,7 +81,7 @@ def seed(database_url: str, users: int) -> dict:
     return {"tokens": tokens, "tasks": tasks}
 
 
-def start_gunicorn(database_url: str, port: int) -> subprocess.Popen:
+def start_gunicorn(database_url: str, port: int, threads: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -102,6 +102,10 @@ def start_gunicorn(database_url: str, port: int) -> subprocess.Popen:
             "bachata.wsgi:application",
             "--workers",
             "2",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -219,6 +223,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--json", help="write the results as JSON to this file")
     args = parser.parse_args()
 
@@ -233,7 +238,7 @@ def main() -> int:
             env={**os.environ, "DATABASE_URL": database_url},
         )
         data = seed(database_url, args.users)
-        server = start_gunicorn(database_url, args.port)
+        server = start_gunicorn(database_url, args.port, args.threads)
         results = {}
         for name, requests in scenarios(data, args.clients).items():
             run_load(args.port, requests[:4], 2)  # warm-up: connections, caches, worker imports
