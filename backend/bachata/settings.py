@@ -228,3 +228,8 @@ ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "bachata_move_embedd
 # ---- Songs ----
 SONG_UPLOAD_MAX_BYTES = int(os.environ.get("SONG_UPLOAD_MAX_BYTES", str(30 * 1024 * 1024)))
 SONG_MAX_SECONDS = int(os.environ.get("SONG_MAX_SECONDS", str(10 * 60)))
+
+# ---- The video job ----
+# The move library the job plans from: an ingested folder (move_index.json) or a raw one (annotations.json);
+# empty: the generated demo library (made once into VIDEOJOB_CACHE_DIR).
+VIDEOJOB_LIBRARY = os.environ.get("VIDEOJOB_LIBRARY", "")

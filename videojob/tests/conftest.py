@@ -29,3 +29,7 @@ def real_move_library() -> Path:
     if not (REAL_MOVE_LIBRARY / "annotations.json").exists():
         pytest.skip(f"the real move library is not on this machine ({REAL_MOVE_LIBRARY} is absent)")
     return REAL_MOVE_LIBRARY
+
+
+# The backend's account fixtures (users for tasks run through the ledger).
+from bachata.conftest import _fast_password_hashing, make_user, user  # noqa: E402, F401

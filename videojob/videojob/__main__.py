@@ -13,8 +13,44 @@ from pathlib import Path
 
 
 def run_job_from_environment() -> None:
-    """Run one choreography task configured by the environment (TASK_ID, AUDIO_INPUT, ...)."""
-    raise SystemExit("job mode is not wired yet")
+    """Run one choreography task configured by the environment (TASK_ID, AUDIO_INPUT, ...); see job.py."""
+    import logging
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bachata.settings")
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(message)s"
+    )
+    import django
+
+    django.setup()
+    from videojob.job import run_job
+    from videojob.job_config import JobConfig, JobConfigError
+
+    try:
+        config = JobConfig.from_environment()
+    except JobConfigError as exc:
+        _record_configuration_error(os.environ.get("TASK_ID", ""), str(exc))
+        raise SystemExit(0) from None  # permanent: another attempt would read the same variables
+    code = run_job(config)
+    if not config.on_cloud_run:
+        from bachata.choreography.launcher import job_dispatch_queued
+
+        job_dispatch_queued()  # this worker is free now: start a task that waits for one
+    raise SystemExit(code)
+
+
+def _record_configuration_error(task_id: str, message: str) -> None:
+    from bachata.choreography.ledger.append import task_event_append
+    from bachata.choreography.ledger.errors import LedgerError
+
+    print(message, file=sys.stderr)
+    if len(task_id) != 36:
+        return  # no task to tell
+    try:
+        task_event_append(task_id, "failed", {"error": message, "retryable": False}, actor="job")
+    except LedgerError as exc:
+        print(f"could not record it on task {task_id}: {exc.message}", file=sys.stderr)
 
 
 def _ingest(arguments: argparse.Namespace) -> int:

@@ -1,0 +1,276 @@
+"""The job end to end through the ledger, on the generated demo song and library, against PostgreSQL."""
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import av
+import pytest
+from bachata.choreography.ledger.append import task_event_append, task_history_start
+from bachata.choreography.models import ChoreographyTask, TaskEvent
+from bachata.choreography.services import task_cancel
+from bachata.collections.models import SavedChoreography
+from bachata.storage import get_storage
+from django.db import connection
+from videojob.job import run_job
+from videojob.job_config import JobConfig
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the job's helper threads use their own connections
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def job_settings(settings, tmp_path, ingested_demo_library, demo_song, monkeypatch):
+    settings.STORAGE_BACKEND, settings.MEDIA_ROOT = "local", tmp_path / "media"
+    settings.VIDEOJOB_LIBRARY = str(ingested_demo_library.index_path.parent)
+    settings.JOB_LAUNCHER = "bachata.choreography.tests.launchers.RecordingLauncher"
+    monkeypatch.setenv("VIDEOJOB_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("AUDIO_ALLOW_PRIVATE_HOSTS", "1")
+    get_storage().save("songs/demo.wav", demo_song.path.read_bytes(), "audio/wav")
+    return settings
+
+
+def new_task(user, audio_input="songs/demo.wav", **params):
+    return task_history_start(
+        user=user, parameters={"audio_input": audio_input, "difficulty": "beginner", **params}
+    )
+
+
+def config_for(task, audio_input="songs/demo.wav", **overrides):
+    values = {
+        "TASK_ID": task.pk,
+        "USER_ID": str(task.user_id),
+        "AUDIO_INPUT": audio_input,
+        "DIFFICULTY": "beginner",
+        "ENERGY_LEVEL": "medium",
+        "STYLE": "",
+    }
+    values.update(overrides)
+    return JobConfig.from_environment(values)
+
+
+def event_types(task):
+    return list(TaskEvent.objects.filter(task_id=task.pk).order_by("seq").values_list("type", flat=True))
+
+
+def test_a_song_becomes_a_saved_choreography_video(job_settings, user, demo_song):
+    task = new_task(user)
+    assert run_job(config_for(task)) == 0
+
+    row = ChoreographyTask.objects.get(pk=task.pk)
+    assert (row.status, row.stage, row.progress) == ("completed", "completed", 100)
+    assert row.message == "Choreography generated successfully! (Auto-saved to collection)"
+    result = row.result
+    for key in (
+        "video_path",
+        "video_filename",
+        "processing_time",
+        "sequence_duration",
+        "moves_analyzed",
+        "saved_choreography_id",
+        "auto_saved",
+        "video_url",
+        "duration",
+        "moves_count",
+        "moves",
+        "musicality",
+    ):
+        assert key in result
+    month = row.created_at.strftime("%Y/%m")
+    assert result["video_path"] == f"choreographies/{month}/{task.pk}.mp4"
+    assert result["duration"] == pytest.approx(demo_song.duration, abs=0.05)
+    with av.open(str(get_storage().local_path(result["video_path"]))) as video:
+        assert video.streams.video[0].codec_context.name == "h264" and video.streams.audio
+    assert get_storage().exists(f"thumbnails/{month}/{task.pk}.jpg")
+    saved = SavedChoreography.objects.get(pk=result["saved_choreography_id"])
+    assert saved.video_path.name == result["video_path"] and saved.generation_parameters["task_id"] == task.pk
+    progress = [
+        p
+        for p in TaskEvent.objects.filter(task_id=task.pk, type="progress").values_list("payload", flat=True)
+    ]
+    assert [p["stage"] for p in progress][:5] == [
+        "downloading",
+        "analyzing",
+        "selecting",
+        "generating",
+        "finalizing",
+    ]
+    assert (
+        result["musicality"]["cuts_on_phrase_share"] is None
+        or result["musicality"]["cuts_on_phrase_share"] > 0.8
+    )
+
+
+def test_without_auto_save_nothing_is_added_to_the_collection(job_settings, make_user):
+    user = make_user(preferences={"auto_save_choreographies": False})
+    task = new_task(user)
+    assert run_job(config_for(task)) == 0
+    row = ChoreographyTask.objects.get(pk=task.pk)
+    assert row.result["auto_saved"] is False and row.message == "Choreography generated successfully!"
+    assert not SavedChoreography.objects.filter(user=user).exists()
+
+
+def test_audio_that_is_not_music_fails_the_task_readably(job_settings, user):
+    get_storage().save("songs/notes.mp3", b"not audio at all" * 100, "audio/mpeg")
+    task = new_task(user, "songs/notes.mp3")
+    assert run_job(config_for(task, "songs/notes.mp3")) == 0  # permanent: no retry
+    row = ChoreographyTask.objects.get(pk=task.pk)
+    assert row.status == "failed" and row.error.startswith("Music analysis failed:")
+    assert get_storage().list_keys("choreographies/") == []
+
+
+def test_cancellation_mid_run_stops_the_job_and_leaves_no_files(job_settings, user):
+    task = new_task(user)
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.setdefault("code", run_job(config_for(task))))
+    worker.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and ChoreographyTask.objects.get(pk=task.pk).stage not in (
+        "analyzing",
+        "selecting",
+    ):
+        time.sleep(0.05)
+    task_cancel(task_id=task.pk, actor="api")
+    requested = time.monotonic()
+    worker.join(timeout=30)
+    connection.close()
+    assert outcome["code"] == 0
+    row = ChoreographyTask.objects.get(pk=task.pk)
+    assert (row.status, row.stage, row.error) == ("failed", "cancelled", "Cancelled by user")
+    stopped = TaskEvent.objects.get(task_id=task.pk, type="cancelled").created_at
+    requested_at = TaskEvent.objects.get(task_id=task.pk, type="cancel_requested").created_at
+    assert (stopped - requested_at).total_seconds() < 5, time.monotonic() - requested
+    assert get_storage().list_keys("choreographies/") == []
+
+
+@pytest.fixture
+def flaky_song_server(demo_song):
+    """Answers 503 to the first request, then the song: a transient failure, then success."""
+    calls = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            calls.append(self.path)
+            if len(calls) == 1:
+                self.send_response(503)
+                self.end_headers()
+                return
+            body = demo_song.path.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/song.wav"
+    server.shutdown()
+
+
+def test_a_transient_failure_exits_for_a_retry_and_the_next_attempt_starts_cleanly(
+    job_settings, user, flaky_song_server
+):
+    task = new_task(user, flaky_song_server)
+    first = config_for(
+        task,
+        flaky_song_server,
+        CLOUD_RUN_EXECUTION="projects/p/locations/l/jobs/j/executions/e1",
+        CLOUD_RUN_TASK_ATTEMPT="0",
+    )
+    assert run_job(first) == 1  # Cloud Run will start the next attempt
+    assert ChoreographyTask.objects.get(pk=task.pk).status == "running"
+    second = config_for(
+        task,
+        flaky_song_server,
+        CLOUD_RUN_EXECUTION="projects/p/locations/l/jobs/j/executions/e1",
+        CLOUD_RUN_TASK_ATTEMPT="1",
+    )
+    assert run_job(second) == 0
+    row = ChoreographyTask.objects.get(pk=task.pk)
+    assert row.status == "completed"
+    assert list(
+        TaskEvent.objects.filter(task_id=task.pk, type="attempt_started").values_list("attempt", flat=True)
+    ) == [1, 2]
+    # The first attempt, were it still alive, is no longer heard.
+    with pytest.raises(Exception, match="superseded"):
+        task_event_append(task.pk, "progress", {"stage": "generating", "percent": 80}, actor="job", attempt=1)
+    assert SavedChoreography.objects.filter(user=user).count() == 1
+
+
+def test_a_transient_failure_on_the_last_attempt_fails_the_task_as_retryable(job_settings, user):
+    task = new_task(user, "http://127.0.0.1:9/song.mp3")  # nothing listens there
+    assert run_job(config_for(task, "http://127.0.0.1:9/song.mp3")) == 1  # local: nothing else will retry
+    row = ChoreographyTask.objects.get(pk=task.pk)
+    assert row.status == "failed" and row.error.startswith("Audio download failed:")
+    assert TaskEvent.objects.get(task_id=task.pk, type="failed").payload["retryable"] is True
+
+
+def _job_environment(extra: dict) -> dict:
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return {**os.environ, "DATABASE_URL": url, **extra}
+
+
+def test_invalid_job_configuration_fails_the_task_readably(job_settings, user):
+    task = new_task(user)
+    done = subprocess.run(
+        [sys.executable, "-m", "videojob"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_job_environment(
+            {"TASK_ID": task.pk, "USER_ID": str(user.pk), "AUDIO_INPUT": "", "DIFFICULTY": "expert"}
+        ),
+    )
+    assert done.returncode == 0, done.stderr
+    row = ChoreographyTask.objects.get(pk=task.pk)
+    assert row.status == "failed"
+    assert row.error == (
+        "Invalid job configuration: AUDIO_INPUT is missing; DIFFICULTY must be one of "
+        "beginner, intermediate, advanced"
+    )
+
+
+def test_the_local_launcher_runs_the_real_job_to_completion(job_settings, user, tmp_path):
+    from bachata.choreography.services import task_create
+
+    job_settings.JOB_LAUNCHER = "bachata.choreography.local_launcher.LocalJobLauncher"
+    job_settings.JOB_LOG_DIR = str(tmp_path / "logs")
+    os.environ.update(
+        {
+            k: v
+            for k, v in _job_environment(
+                {
+                    "MEDIA_ROOT": str(job_settings.MEDIA_ROOT),
+                    "STORAGE_BACKEND": "local",
+                    "VIDEOJOB_LIBRARY": job_settings.VIDEOJOB_LIBRARY,
+                    "JOB_LAUNCHER": job_settings.JOB_LAUNCHER,
+                }
+            ).items()
+            if k in ("DATABASE_URL", "MEDIA_ROOT", "STORAGE_BACKEND", "VIDEOJOB_LIBRARY", "JOB_LAUNCHER")
+        }
+    )
+    try:
+        task = task_create(user=user, parameters={"audio_input": "songs/demo.wav", "difficulty": "beginner"})
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            row = ChoreographyTask.objects.get(pk=task.pk)
+            if row.status in ("completed", "failed"):
+                break
+            time.sleep(0.5)
+        log = next(Path(tmp_path / "logs").glob("*.log")).read_text()
+        assert row.status == "completed", (row.error, log[-2000:])
+        assert row.job_execution_name.startswith("local-")
+    finally:
+        for name in ("DATABASE_URL", "MEDIA_ROOT", "STORAGE_BACKEND", "VIDEOJOB_LIBRARY", "JOB_LAUNCHER"):
+            os.environ.pop(name, None)
+        shutil.rmtree(tmp_path / "logs", ignore_errors=True)
