@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from videojob.__main__ import main
+from videojob.analysis import analyze_audio
 from videojob.demo_assets import DEMO_CLIPS
 from videojob.ingest import (
     CanonicalVideoFormat,
@@ -24,6 +25,8 @@ from videojob.library import (
     read_annotations,
     style_for_label,
 )
+from videojob.planner import PlanRequest, plan_choreography
+from videojob.render import render_choreography
 
 SPEC_BY_ID = {spec.clip_id: spec for spec in DEMO_CLIPS}
 LEGACY_FIELDS = {
@@ -174,9 +177,12 @@ def test_broken_entries_are_reported_and_skipped_and_reingest_reuses(demo_librar
     assert report.reused == 2 and len(report.skipped) == 2
 
 
-def test_no_subcommand_means_job_mode():
-    with pytest.raises(SystemExit, match="job mode is not wired yet"):
-        main([])
+def test_no_subcommand_means_job_mode(monkeypatch):
+    import videojob.__main__ as entry_point
+
+    calls = []
+    monkeypatch.setattr(entry_point, "run_job_from_environment", lambda: calls.append("job"))
+    assert main([]) == 0 and calls == ["job"]
 
 
 # ------------------------------------------------------------------------------------- pure helpers
@@ -227,11 +233,13 @@ def test_canonical_size():
 
 
 @pytest.mark.slow
-def test_a_few_real_library_clips_ingest_and_the_missing_one_is_reported(real_move_library, tmp_path):
+def test_a_few_real_library_clips_ingest_plan_and_render(real_move_library, demo_song, tmp_path):
+    """The real library, on a small subset: its broken entry is reported, its existing pose/text embeddings
+    are kept, and its normalised 640x360 clips are stream-copied into a video of the demo song."""
     report = ingest_library(
         real_move_library,
         tmp_path / "out",
-        clip_ids=["basic_front", "energetic_bodywaves", "double_spin2"],
+        clip_ids=["intro", "basic_front", "energetic_bodywaves", "double_spin2", "outro2"],
         progress=None,
     )
     assert [skipped.clip_id for skipped in report.skipped] == ["energetic_bodywaves"]
@@ -241,3 +249,13 @@ def test_a_few_real_library_clips_ingest_and_the_missing_one_is_reported(real_mo
         assert (document["width"], document["height"]) == (640, 360)
         assert 100 <= document["estimated_tempo"] <= 160
         assert len(document["phrase_starts"]) >= 1
+
+    library = load_move_library(report.index_path)
+    analysis = analyze_audio(demo_song.path)
+    plan = plan_choreography(analysis, library.moves, PlanRequest(seed=1))
+    result = render_choreography(plan, library, demo_song.path, tmp_path / "real.mp4")
+    assert result.reencoded_segments == 0
+    with av.open(str(result.video_path)) as container:
+        assert container.streams.video[0].width == 640
+        assert sum(1 for _ in container.decode(video=0)) > analysis.duration * 25
+        assert container.duration / av.time_base == pytest.approx(analysis.duration, abs=1 / 30)

@@ -14,7 +14,12 @@ from videojob.library import load_move_library
 from videojob.musicality import musicality_report
 from videojob.pipeline import DEMO_LIBRARY_FOLDER
 from videojob.planner import PlanRequest, plan_choreography
-from videojob.render import annexb_to_length_prefixed, h264_parameter_sets, render_choreography
+from videojob.render import (
+    annexb_to_length_prefixed,
+    encode_song_to_aac,
+    h264_parameter_sets,
+    render_choreography,
+)
 
 FRAME = 1 / 30
 
@@ -117,6 +122,17 @@ def test_an_mp3_song_is_muxed_without_reencoding(plan, library, analysis, demo_s
         assert container.streams.audio[0].codec_context.codec.canonical_name == "mp3"
         assert container.duration / av.time_base == pytest.approx(analysis.duration, abs=FRAME)
         assert sum(1 for _ in container.decode(audio=0)) > 0
+
+
+def test_an_aac_song_is_muxed_without_reencoding(plan, library, analysis, demo_song, tmp_path):
+    song = tmp_path / "song.m4a"
+    encode_song_to_aac(demo_song.path, song)
+    result = render_choreography(plan, library, song, tmp_path / "aac.mp4")
+    assert result.audio_mode == "copied aac"
+    with av.open(str(result.video_path)) as container:
+        assert container.duration / av.time_base == pytest.approx(analysis.duration, abs=FRAME)
+        samples = sum(frame.samples for frame in container.decode(audio=0))
+    assert samples / 44100 == pytest.approx(analysis.duration, abs=FRAME)
 
 
 def _library_copy(ingested_dir: Path, target: Path, replace_video) -> Path:

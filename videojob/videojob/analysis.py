@@ -29,7 +29,7 @@ import scipy.signal
 from videojob.audio_embedding import audio_embedding
 from videojob.audio_io import ANALYSIS_SAMPLE_RATE, file_sha256, load_mono_audio
 
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 HOP_LENGTH = 512
 BACHATA_BPM_RANGE = (110.0, 150.0)
 BEATS_PER_BAR = 4
@@ -408,7 +408,7 @@ def analyze_samples(
     bounds = _phrase_bounds(phrase_starts, phrase_period, duration)
     phrase_energy = np.array([_frame_mean(rms, start, end, sample_rate) for start, end in bounds])
     mfcc = librosa.feature.mfcc(y=samples, sr=sample_rate, n_mfcc=13, hop_length=HOP_LENGTH)
-    chroma = librosa.feature.chroma_stft(y=samples, sr=sample_rate, hop_length=HOP_LENGTH)
+    chroma = librosa.feature.chroma_stft(y=samples, sr=sample_rate, hop_length=HOP_LENGTH, tuning=0.0)
     features = np.stack(
         [
             np.concatenate(

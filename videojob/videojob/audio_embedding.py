@@ -57,7 +57,7 @@ def audio_embedding(samples: np.ndarray, sample_rate: int, bpm: float) -> np.nda
     mel_db = librosa.power_to_db(librosa.feature.melspectrogram(S=power, sr=sample_rate, n_mels=_MEL_BANDS))
     mel_mean = mel_db.mean(axis=1)
     mel_std = mel_db.std(axis=1)
-    chroma = librosa.feature.chroma_stft(S=power, sr=sample_rate)
+    chroma = librosa.feature.chroma_stft(S=power, sr=sample_rate, tuning=0.0)
     mfcc = librosa.feature.mfcc(S=mel_db, n_mfcc=14)[1:]
     contrast = librosa.feature.spectral_contrast(S=np.sqrt(power), sr=sample_rate, n_bands=6)
     flatness = librosa.feature.spectral_flatness(S=np.sqrt(power))

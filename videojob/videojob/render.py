@@ -372,7 +372,13 @@ def render_choreography(
     try:
         for segment in plan.segments:
             if segment.clip_id not in clips:
-                clips[segment.clip_id] = _load_clip(Path(library.move(segment.clip_id).video_path))
+                try:
+                    move = library.move(segment.clip_id)
+                except KeyError:
+                    raise RenderError(
+                        f"the plan uses {segment.clip_id}, which is not in the library"
+                    ) from None
+                clips[segment.clip_id] = _load_clip(Path(move.video_path))
         reference = clips[plan.segments[0].clip_id]
         decisions = [_copyable(clips[s.clip_id], s, reference) for s in plan.segments]
         with tempfile.TemporaryDirectory(dir=out_path.parent, prefix=".render-") as work:
