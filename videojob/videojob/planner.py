@@ -367,11 +367,12 @@ class _Planner:
         )
 
     # -- scoring
-    def score(self, move: Move, first_unit: int, count: int, previous: Move | None) -> float:
+    def score(self, move: Move, first_unit: int, count: int, previous: Move | None, rate: float) -> float:
         target = float(np.mean(self.unit_energy[first_unit : first_unit + count]))
         if self.request.energy_level:
             target = 0.6 * target + 0.4 * _ENERGY_TARGET_BY_LEVEL[self.request.energy_level]
         score = -2.0 * abs(target - self.move_energy[move.clip_id])
+        score -= 1.5 * abs(np.log(rate))  # dancers look natural near their own tempo
         score -= 0.6 * self.usage.get(move.clip_id, 0)
         score -= 0.25 * self.label_usage.get(move.move_label, 0)
         if previous is not None and previous.move_label == move.move_label:
@@ -402,7 +403,7 @@ class _Planner:
                 fit = self.fit(move, first_unit, count)
                 if fit is not None:
                     candidate = _Choice(move, fit, count)
-                    value = self.score(move, first_unit, count, previous)
+                    value = self.score(move, first_unit, count, previous, fit.rate)
                     if best is None or value > best[0]:
                         best = (value, candidate)
                     break
