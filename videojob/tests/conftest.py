@@ -1,12 +1,16 @@
 """Shared, session-wide generated assets (the demo song and move library) for the videojob tests."""
 
+import os
 from pathlib import Path
 
 import pytest
 from videojob.demo_assets import generate_demo_library, generate_demo_song
 from videojob.ingest import IngestReport, ingest_library
 
-REAL_MOVE_LIBRARY = Path("/work/shared/movelib")
+# ../shared/movelib beside the project (as on developers' machines and CI), or MOVELIB_DIR.
+REAL_MOVE_LIBRARY = Path(
+    os.environ.get("MOVELIB_DIR") or Path(__file__).resolve().parents[2].parent / "shared" / "movelib"
+)
 
 
 @pytest.fixture(scope="session")
