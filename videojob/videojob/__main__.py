@@ -168,7 +168,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--cache-dir", type=Path, help="analysis/audio/library cache (default: $VIDEOJOB_CACHE_DIR)"
     )
     render.set_defaults(handler=_render)
+
+    demo = commands.add_parser("prepare-demo", help="the demo move library and a demo song, for a local run")
+    demo.add_argument("--library-out", type=Path, required=True, help="where the ingested demo library goes")
+    demo.add_argument("--songs-dir", type=Path, required=True, help="the storage folder of library songs")
+    demo.set_defaults(handler=_prepare_demo)
     return parser
+
+
+def _prepare_demo(arguments: argparse.Namespace) -> int:
+    """Idempotent: an existing ingested library and song are kept."""
+    from videojob.demo_assets import generate_demo_library, generate_demo_song
+    from videojob.ingest import ingest_library
+    from videojob.library import INDEX_FILE_NAME
+
+    index = arguments.library_out / "ingested" / INDEX_FILE_NAME
+    if not index.exists():
+        raw = generate_demo_library(arguments.library_out / "raw")
+        ingest_library(raw, index.parent, progress=None)
+    song = arguments.songs_dir / "demo_bachata_128bpm.wav"
+    if not song.exists():
+        generate_demo_song(song)
+    print(f"demo library: {index}\ndemo song: {song}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,11 +15,46 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 MANAGE = str(REPO_ROOT / "backend" / "manage.py")
 
 
+def local_defaults() -> None:
+    """Embedded defaults: local storage and a demo move library under var/, the job as a local subprocess."""
+    var = REPO_ROOT / "var"
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    os.environ.setdefault("MEDIA_ROOT", str(var / "media"))
+    os.environ.setdefault("VIDEOJOB_CACHE_DIR", str(var / "cache"))
+    os.environ.setdefault("VIDEOJOB_LIBRARY", str(var / "demo" / "ingested"))
+    os.environ.setdefault("MOVE_INDEX_PATH", str(var / "demo" / "ingested" / "move_index.json"))
+
+
+def prepare_demo() -> int:
+    """The demo move library (ingested once) and a demo song in the song library, unless configured."""
+    library = Path(os.environ["VIDEOJOB_LIBRARY"])
+    if library != REPO_ROOT / "var" / "demo" / "ingested":
+        return 0  # the developer chose a library of their own
+    return subprocess.call(
+        [
+            sys.executable,
+            "-m",
+            "videojob",
+            "prepare-demo",
+            "--library-out",
+            str(library.parent),
+            "--songs-dir",
+            str(Path(os.environ["MEDIA_ROOT"]) / "songs"),
+        ]
+    )
+
+
 def serve(port: int) -> int:
     for step in (["migrate", "--no-input"], ["demo_setup"]):
         if subprocess.call([sys.executable, MANAGE, *step]) != 0:
             return 1
-    print(f"\nBachata Buddy is running:\n  API and admin: http://127.0.0.1:{port}/admin/\n", flush=True)
+    if prepare_demo() != 0:
+        return 1
+    print(
+        f"\nBachata Buddy is running:\n  API docs: http://127.0.0.1:{port}/api/docs\n"
+        f"  Admin:    http://127.0.0.1:{port}/admin/\n",
+        flush=True,
+    )
     sys.stdout.flush()
     os.execv(sys.executable, [sys.executable, MANAGE, "runserver", f"127.0.0.1:{port}", "--noreload"])
 
@@ -31,7 +66,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.serve_only:
         return serve(args.port)
-    os.environ.setdefault("DJANGO_DEBUG", "1")
+    local_defaults()
     return run_with_database(
         [sys.executable, "-m", "bachata.tools.run_local", "--serve-only", "--port", str(args.port)]
     )
