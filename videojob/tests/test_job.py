@@ -15,6 +15,7 @@ from bachata.choreography.ledger.append import task_event_append, task_history_s
 from bachata.choreography.models import ChoreographyTask, TaskEvent
 from bachata.choreography.services import task_cancel
 from bachata.collections.models import SavedChoreography
+from bachata.songs.models import LibrarySong
 from bachata.storage import get_storage
 from django.db import connection
 from videojob.job import run_job
@@ -104,6 +105,9 @@ def test_a_song_becomes_a_saved_choreography_video(job_settings, user, demo_song
         result["musicality"]["cuts_on_phrase_share"] is None
         or result["musicality"]["cuts_on_phrase_share"] > 0.8
     )
+    song = LibrarySong.objects.get(pk="songs/demo.wav")  # GET /api/songs shows what the analysis learnt
+    assert song.bpm == pytest.approx(demo_song.bpm, rel=0.01)
+    assert song.duration == pytest.approx(demo_song.duration, abs=0.05)
 
 
 def test_without_auto_save_nothing_is_added_to_the_collection(job_settings, make_user):

@@ -18,6 +18,9 @@ from pathlib import Path
 from bachata.choreography.models import ChoreographyTask
 from bachata.collections.models import SavedChoreography
 from bachata.collections.services import saved_choreography_id_for_task
+from bachata.songs.models import LibrarySong
+from bachata.songs.selectors import SONGS_PREFIX
+from bachata.songs.services import title_from_filename
 from bachata.storage import get_storage
 from bachata.users.models import User
 from django.conf import settings
@@ -126,6 +129,7 @@ def _make_and_publish(config: JobConfig, reporter: TaskReporter, workdir: Path, 
         on_stage=lambda stage: reporter.stage(stage, STAGE_PERCENT[stage]),
     )
     reporter.stage("finalizing", STAGE_PERCENT["finalizing"])
+    _remember_library_song(config.audio_input, made)
     task = ChoreographyTask.objects.get(pk=config.task_id)
     # One key per task (stable across attempts, never another task's), under the legacy date prefixes.
     month = task.created_at.strftime("%Y/%m")
@@ -144,6 +148,19 @@ def _make_and_publish(config: JobConfig, reporter: TaskReporter, workdir: Path, 
     reporter.check_cancelled()
     saved_id = _auto_save(config, task, made, video_key, thumbnail_key)
     return _result(config, made, video_key, thumbnail_key, saved_id, time.perf_counter() - started)
+
+
+def _remember_library_song(audio_input: str, made: ChoreographyResult) -> None:
+    """A library song's duration and BPM, now known, for GET /api/songs."""
+    if audio_input.startswith(SONGS_PREFIX):
+        LibrarySong.objects.update_or_create(
+            key=audio_input,
+            defaults={
+                "title": title_from_filename(audio_input),
+                "duration": round(made.analysis.duration, 3),
+                "bpm": round(made.analysis.bpm, 2),
+            },
+        )
 
 
 def _auto_save(
