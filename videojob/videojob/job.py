@@ -153,13 +153,11 @@ def _make_and_publish(config: JobConfig, reporter: TaskReporter, workdir: Path, 
 def _remember_library_song(audio_input: str, made: ChoreographyResult) -> None:
     """A library song's duration and BPM, now known, for GET /api/songs."""
     if audio_input.startswith(SONGS_PREFIX):
+        measured = {"duration": round(made.analysis.duration, 3), "bpm": round(made.analysis.bpm, 2)}
         LibrarySong.objects.update_or_create(
             key=audio_input,
-            defaults={
-                "title": title_from_filename(audio_input),
-                "duration": round(made.analysis.duration, 3),
-                "bpm": round(made.analysis.bpm, 2),
-            },
+            defaults=measured,  # a title someone set is kept
+            create_defaults={**measured, "title": title_from_filename(audio_input)},
         )
 
 
