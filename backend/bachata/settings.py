@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "bachata.collections",
     "bachata.instructors",
     "bachata.songs",
+    "bachata.moves",
 ]
 
 MIDDLEWARE = [

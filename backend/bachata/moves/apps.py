@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class MovesConfig(AppConfig):
+    """The move index (no models): registered for its management commands."""
+
+    name = "bachata.moves"
+    label = "moves"
