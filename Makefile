@@ -4,15 +4,14 @@
 # Without DATABASE_URL both start a throwaway PostgreSQL of their own and stop it afterwards.
 
 SHELL := /bin/bash
-UV := $(shell command -v uv 2>/dev/null)
-ifeq ($(UV),)
-UV := python3 -m uv
-endif
+# uv may not be on PATH yet (the `uv` target pip-installs it): resolve its absolute path on each use, so
+# commands that run inside the project's virtual environment (whose python has no uv module) still find it.
+UV = $(shell command -v uv 2>/dev/null || python3 -c 'import uv; print(uv.find_uv_bin())' 2>/dev/null)
 
 .PHONY: run test install lint uv
 
 uv:
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@command -v uv >/dev/null 2>&1 || python3 -c 'import uv' 2>/dev/null || python3 -m pip install --quiet uv
 
 install: uv
 	$(UV) sync --all-packages --frozen
