@@ -30,6 +30,7 @@ def job_settings(settings, tmp_path, ingested_demo_library, demo_song, monkeypat
     settings.STORAGE_BACKEND, settings.MEDIA_ROOT = "local", tmp_path / "media"
     settings.VIDEOJOB_LIBRARY = str(ingested_demo_library.index_path.parent)
     settings.JOB_LAUNCHER = "bachata.choreography.tests.launchers.RecordingLauncher"
+    settings.MOVE_INDEX, settings.MOVE_INDEX_PATH = "local", tmp_path / "moves" / "move_index.json"  # absent
     monkeypatch.setenv("VIDEOJOB_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("AUDIO_ALLOW_PRIVATE_HOSTS", "1")
     get_storage().save("songs/demo.wav", demo_song.path.read_bytes(), "audio/wav")
@@ -214,6 +215,16 @@ def test_a_transient_failure_on_the_last_attempt_fails_the_task_as_retryable(job
     assert run_job(config_for(task, "http://127.0.0.1:9/song.mp3")) == 1  # local: nothing else will retry
     row = ChoreographyTask.objects.get(pk=task.pk)
     assert row.status == "failed" and row.error.startswith("Audio download failed:")
+    assert TaskEvent.objects.get(task_id=task.pk, type="failed").payload["retryable"] is True
+
+
+def test_an_unreachable_move_index_is_a_transient_failure(job_settings, user):
+    job_settings.MOVE_INDEX, job_settings.ELASTICSEARCH_URL = "elasticsearch", "http://127.0.0.1:9"
+    task = new_task(user)
+    assert run_job(config_for(task)) == 1
+    row = ChoreographyTask.objects.get(pk=task.pk)
+    assert row.status == "failed" and "searching bachata_move_embeddings failed" in row.error
+    assert row.error.startswith("Video generation failed:")
     assert TaskEvent.objects.get(task_id=task.pk, type="failed").payload["retryable"] is True
 
 

@@ -77,6 +77,7 @@ def _ingest(arguments: argparse.Namespace) -> int:
 def _render(arguments: argparse.Namespace) -> int:
     from videojob.ingest import print_progress
     from videojob.library import LibraryError
+    from videojob.move_search import MoveIndexUnavailable
     from videojob.pipeline import default_cache_dir, make_choreography, resolve_library
     from videojob.planner import PlanningError, PlanRequest
     from videojob.render import RenderError
@@ -101,7 +102,7 @@ def _render(arguments: argparse.Namespace) -> int:
             cache_dir=cache_dir,
             on_stage=lambda stage: print(f"... {stage}", file=sys.stderr, flush=True),
         )
-    except (PlanningError, RenderError, LibraryError, ValueError, OSError) as error:
+    except (PlanningError, RenderError, LibraryError, MoveIndexUnavailable, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     plan = result.plan

@@ -29,6 +29,7 @@ from django.db import DatabaseError
 from .acquire import AcquisitionError, AcquisitionLimits, acquire_audio
 from .job_config import JobConfig
 from .library import LibraryError
+from .move_search import MoveIndexUnavailable, job_move_index
 from .pipeline import ChoreographyResult, default_cache_dir, make_choreography, resolve_library
 from .planner import PlanningError, PlanRequest
 from .render import RenderError
@@ -77,7 +78,7 @@ def run_job(config: JobConfig) -> int:
         return _permanent(reporter, f"Move selection failed: {exc}")
     except (RenderError, LibraryError) as exc:
         return _permanent(reporter, f"Video generation failed: {exc}")
-    except (TransientFailure, DatabaseError, OSError, ConnectionError) as exc:
+    except (TransientFailure, MoveIndexUnavailable, DatabaseError, OSError, ConnectionError) as exc:
         _remove(uploaded)
         return _transient(config, reporter, f"Video generation failed: {exc}")
     finally:
@@ -127,6 +128,7 @@ def _make_and_publish(config: JobConfig, reporter: TaskReporter, workdir: Path, 
         thumbnail_path=thumbnail,
         cache_dir=cache_dir,
         on_stage=lambda stage: reporter.stage(stage, STAGE_PERCENT[stage]),
+        move_index=job_move_index(library),
     )
     reporter.stage("finalizing", STAGE_PERCENT["finalizing"])
     _remember_library_song(config.audio_input, made)

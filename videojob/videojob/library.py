@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# a clip's style follows from its label; the index's style filter uses the same map
+from bachata.moves.vocabulary import DIFFICULTIES, ENERGY_LEVELS, STYLE_BY_LABEL, STYLES  # noqa: F401
+
 ANNOTATIONS_FILE_NAME = "annotations.json"
 EXISTING_EMBEDDINGS_FILE_NAME = "move_embeddings.json"
 INDEX_FILE_NAME = "move_index.json"
@@ -22,30 +25,9 @@ INDEX_NAME = "bachata_move_embeddings"
 INTRO_LABEL = "intros"
 OUTRO_LABEL = "outro"
 
-DIFFICULTY_LEVELS = ("beginner", "intermediate", "advanced")
-ENERGY_LEVELS = ("low", "medium", "high")
-STYLES = ("romantic", "energetic", "sensual", "playful")
+DIFFICULTY_LEVELS = DIFFICULTIES
 # the raw annotations say low|medium|high; the database and the index say beginner|intermediate|advanced
 DIFFICULTY_BY_ANNOTATION = {"low": "beginner", "medium": "intermediate", "high": "advanced"}
-# a clip's style follows from its label (as in move_embeddings.json and the movelib README)
-STYLE_BY_LABEL = {
-    "arm_styling": "playful",
-    "basic": "romantic",
-    "bodywaves": "sensual",
-    "bolero": "playful",
-    "cross_body_lead": "playful",
-    "footwork": "energetic",
-    "golpes": "energetic",
-    "hammerlock": "playful",
-    "headrolls": "sensual",
-    "hiprolls": "sensual",
-    "intros": "romantic",
-    "ladyturn": "playful",
-    "outro": "romantic",
-    "shadow": "sensual",
-    "spin": "energetic",
-    "style": "playful",
-}
 DEFAULT_STYLE = "playful"
 
 

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bachata.moves.interface import MoveIndex
+
 from videojob.analysis import CACHE_DIR_ENVIRONMENT_VARIABLE, MusicAnalysis, analyze_audio
 from videojob.demo_assets import generate_demo_library
 from videojob.ingest import INGEST_VERSION, IngestProgress, ingest_library
@@ -25,6 +27,7 @@ from videojob.library import (
     load_move_library,
     read_index,
 )
+from videojob.move_search import index_move_search, library_move_index
 from videojob.musicality import MusicalityReport, musicality_report
 from videojob.planner import Plan, PlanRequest, plan_choreography
 from videojob.render import RenderResult, render_choreography
@@ -95,7 +98,10 @@ def make_choreography(
     thumbnail_path: str | Path | None = None,
     cache_dir: str | Path | None = None,
     on_stage: Callable[[str], None] | None = None,
+    move_index: MoveIndex | None = None,
 ) -> ChoreographyResult:
+    """Analyse, plan (asking `move_index`, by default the library's own index file) and render."""
+
     def stage(name: str) -> None:
         if on_stage is not None:
             on_stage(name)
@@ -108,7 +114,8 @@ def make_choreography(
 
     started = time.perf_counter()
     stage("selecting")
-    plan = plan_choreography(analysis, library.moves, request)
+    search = index_move_search(move_index or library_move_index(library), analysis.audio_embedding)
+    plan = plan_choreography(analysis, library.moves, request, search=search)
     timings["planning"] = time.perf_counter() - started
 
     started = time.perf_counter()

@@ -10,7 +10,11 @@ Rules:
 - an intro move first and an outro move last when the library has them;
 - choice by the request (difficulty, style, energy level) and by the phrase's energy against the move's
   motion energy; no move twice in a row, and variety (moves and labels used less often are preferred);
-- too few candidates: filters are relaxed one at a time and each relaxation is written in the plan's notes;
+- candidates come from the move index (`MoveSearch`: the job's Elasticsearch or embedded index, ranked by
+  similarity to the song's audio embedding; without one, the moves themselves are filtered in memory);
+- too few candidates that fit the song's tempo: filters are relaxed one at a time and each relaxation is
+  written in the plan's notes (the legacy index relaxed on the raw hit count; counting only clips that can
+  actually play at the song's tempo is what keeps a plan possible);
 - no plan possible: PlanningError with a readable message, never an empty plan.
 
 Two small freezes make any clip usable at the ends: `hold_before` (first segment only) shows the first
@@ -21,7 +25,7 @@ frame while the song's pickup plays when the clip has too little material before
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -34,6 +38,12 @@ DEFAULT_MIN_CANDIDATES = 4
 DEFAULT_MAX_PHRASES_PER_MOVE = 3
 _TOLERANCE = 1e-3  # seconds
 _ENERGY_TARGET_BY_LEVEL = {"low": 0.15, "medium": 0.5, "high": 0.85}
+
+
+MoveSearch = Callable[[dict], Mapping[str, float | None]]
+"""The move index as the planner sees it: filters (`difficulty`: tuple of levels or None, `style`,
+`energy_level`, `move_labels`: tuple or None) -> the clip ids the index returns for them, each with its
+similarity to the song (higher is closer; None when the index ranked without a vector)."""
 
 
 class PlanningError(Exception):
@@ -262,11 +272,22 @@ def fit_move(
 
 def _matches(move: Move, filters: dict) -> bool:
     difficulties = filters.get("difficulty")
+    labels = filters.get("move_labels")
     return (
         (difficulties is None or move.difficulty in difficulties)
         and (filters.get("style") is None or move.style == filters["style"])
         and (filters.get("energy_level") is None or move.energy_level == filters["energy_level"])
+        and (labels is None or move.move_label in labels)
     )
+
+
+def search_in_memory(moves: Sequence[Move]) -> MoveSearch:
+    """A MoveSearch over the moves themselves (no index, no similarity)."""
+
+    def search(filters: dict) -> dict[str, float | None]:
+        return {move.clip_id: None for move in moves if _matches(move, filters)}
+
+    return search
 
 
 def _relaxation_ladder(request: PlanRequest) -> list[tuple[dict, str | None]]:
@@ -324,9 +345,17 @@ class _Choice:
 
 
 class _Planner:
-    def __init__(self, analysis: MusicAnalysis, moves: Sequence[Move], request: PlanRequest):
+    def __init__(
+        self,
+        analysis: MusicAnalysis,
+        moves: Sequence[Move],
+        request: PlanRequest,
+        search: MoveSearch | None = None,
+    ):
         self.analysis = analysis
         self.request = request
+        self.search = search or search_in_memory(moves)
+        self.similarity: dict[str, float] = {}
         self.rng = random.Random(request.seed)
         self.notes: list[str] = []
         grid, grid_notes = phrase_grid(analysis)
@@ -377,6 +406,7 @@ class _Planner:
         score -= 0.25 * self.label_usage.get(move.move_label, 0)
         if previous is not None and previous.move_label == move.move_label:
             score -= 0.5
+        score += 0.5 * self.similarity.get(move.clip_id, 0.5)  # music like the song's, as the index ranks it
         return score + 0.35 * self.rng.random()
 
     def best(
@@ -424,14 +454,16 @@ class _Planner:
         self.rng = random.Random(self.request.seed)
         self.notes = list(self.grid_notes)
         self.usage, self.label_usage = {}, {}
+        self.similarity = {}
 
     def _attempt(self, *, reserve_outro: bool) -> Plan:
         usable = [move for move in self.moves if self.usable(move)]
         if not usable:
             raise PlanningError(self._nothing_fits_message())
         main_usable = [move for move in usable if not (move.is_intro or move.is_outro)] or usable
-        filters = self._choose_filters(main_usable)
-        pool = [move for move in main_usable if _matches(move, filters)]
+        filters, found = self._choose_filters(main_usable)
+        pool = [move for move in main_usable if move.clip_id in found]
+        self.similarity = _similarity_ranks(found, pool)
         intros = self._special_pool([m for m in usable if m.is_intro], filters, "intro")
         outros = (
             self._special_pool([m for m in usable if m.is_outro], filters, "outro") if reserve_outro else []
@@ -524,14 +556,18 @@ class _Planner:
             hold_after=round(fit.hold_after, 6),
         )
 
-    def _choose_filters(self, candidates: list[Move]) -> dict:
-        """The strictest filter set that leaves enough moves; each relaxation is noted."""
+    def _choose_filters(self, candidates: list[Move]) -> tuple[dict, Mapping[str, float | None]]:
+        """The strictest filter set for which the index returns enough usable moves (with what it
+        returned); each relaxation is noted."""
         wanted = max(2, self.request.min_candidates)
         ladder = _relaxation_ladder(self.request)
         strictest = ladder[0][0]
-        strict_count = sum(1 for move in candidates if _matches(move, strictest))
+        strict_count = None
         for level, (filters, _) in enumerate(ladder):
-            count = sum(1 for move in candidates if _matches(move, filters))
+            found = self.search(filters)
+            count = sum(1 for move in candidates if move.clip_id in found)
+            if strict_count is None:
+                strict_count = count
             if count >= wanted or level == len(ladder) - 1:
                 if level > 0:
                     steps = "; ".join(note for _, note in ladder[1 : level + 1] if note)
@@ -543,14 +579,15 @@ class _Planner:
                     self.notes.append(
                         f"only {count} usable move(s) for this song after relaxing every filter"
                     )
-                return filters
+                return filters, found
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _special_pool(self, moves: list[Move], filters: dict, kind: str) -> list[Move]:
         if not moves:
             self.notes.append(f"the library has no usable {kind} move")
             return []
-        matching = [move for move in moves if _matches(move, filters)]
+        found = self.search({**filters, "move_labels": tuple(sorted({move.move_label for move in moves}))})
+        matching = [move for move in moves if move.clip_id in found]
         if matching:
             return matching
         self.notes.append(f"no {kind} move matches {_describe(filters)}; using any {kind} move")
@@ -580,8 +617,26 @@ class _Planner:
         )
 
 
+def _similarity_ranks(found: Mapping[str, float | None], pool: Sequence[Move]) -> dict[str, float]:
+    """The index's similarity of each pool move as a 0..1 rank (cosine scores of real clips sit close
+    together; their order is what carries the meaning)."""
+    scored = [(move.clip_id, found[move.clip_id]) for move in pool if found.get(move.clip_id) is not None]
+    if not scored:
+        return {}
+    ranks = _energy_ranks([score for _, score in scored])
+    return {clip_id: rank for (clip_id, _), rank in zip(scored, ranks, strict=True)}
+
+
 def plan_choreography(
-    analysis: MusicAnalysis, moves: Sequence[Move], request: PlanRequest | None = None
+    analysis: MusicAnalysis,
+    moves: Sequence[Move],
+    request: PlanRequest | None = None,
+    *,
+    search: MoveSearch | None = None,
 ) -> Plan:
-    """Plan moves over the whole song (see the module docstring); PlanningError if impossible."""
-    return _Planner(analysis, moves, request or PlanRequest()).plan()
+    """Plan `moves` over the whole song (see the module docstring); PlanningError if impossible.
+
+    `search` asks the move index which of them match a set of filters; only moves it returns are chosen
+    (intro/outro and last-resort fallbacks aside, each noted). Without it, the moves are filtered in memory.
+    """
+    return _Planner(analysis, moves, request or PlanRequest(), search).plan()

@@ -41,6 +41,9 @@ class LocalMoveIndex(MoveIndex):
     def __len__(self) -> int:
         return len(self._documents)
 
+    def clip_ids(self) -> set[str]:
+        return set(self._documents)
+
     def run_search_body(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         return execute_search_body(body, list(self._documents.values()))
 
