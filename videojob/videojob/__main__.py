@@ -1,7 +1,7 @@
 """`python -m videojob`: the job entry point and developer subcommands.
 
 python -m videojob                      # job mode (Cloud Run / local launcher): configured by environment
-python -m videojob ingest --library DIR --out DIR
+python -m videojob ingest --library DIR --out DIR [--pose]
 """
 
 from __future__ import annotations
@@ -55,16 +55,22 @@ def _record_configuration_error(task_id: str, message: str) -> None:
 
 def _ingest(arguments: argparse.Namespace) -> int:
     from videojob.ingest import CanonicalVideoFormat, ingest_library, print_progress
+    from videojob.pose import PoseUnavailable
 
     video_format = CanonicalVideoFormat.for_height(arguments.height) if arguments.height else None
-    report = ingest_library(
-        arguments.library,
-        arguments.out,
-        video_format=video_format,
-        clip_ids=arguments.only or None,
-        limit=arguments.limit,
-        progress=None if arguments.quiet else print_progress,
-    )
+    try:
+        report = ingest_library(
+            arguments.library,
+            arguments.out,
+            video_format=video_format,
+            clip_ids=arguments.only or None,
+            limit=arguments.limit,
+            progress=None if arguments.quiet else print_progress,
+            pose=arguments.pose,
+        )
+    except PoseUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(
         f"ingested {len(report.documents)} clips ({report.reused} reused), skipped {len(report.skipped)} "
         f"in {report.seconds:.1f} s; index: {report.index_path}"
@@ -149,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--only", nargs="+", metavar="CLIP_ID", help="ingest only these clips")
     ingest.add_argument("--limit", type=int, help="ingest only the first N annotated clips")
     ingest.add_argument("--quiet", action="store_true", help="no per-clip progress lines")
+    ingest.add_argument(
+        "--pose",
+        action="store_true",
+        help="add YOLO pose features (lead/follow/interaction embeddings) to clips without an existing "
+        "pose embedding; needs the pose extra: uv sync --all-packages --extra pose",
+    )
     ingest.set_defaults(handler=_ingest)
 
     render = commands.add_parser("render", help="make a choreography video for a song (no database needed)")

@@ -8,7 +8,10 @@ Per annotated clip:
   the renderer replaces the clip audio with the song, and dropping it avoids the AAC priming trap;
 - per-beat motion energy is measured from frame differences at 64x36 grey;
 - existing pose/text embeddings (move_embeddings.json) are reused when the clip is there; lead/follow
-  embeddings are not invented.
+  embeddings are not invented;
+- opt-in (`pose=True`, CLI `--pose`, needs the `pose` extra): clips without an existing pose embedding get
+  YOLO pose features measured on their normalised video (lead/follow/interaction embeddings, detection
+  rate; see pose.py).
 
 Missing or undecodable clips are reported and skipped. Clips whose source bytes and settings did not
 change since the last run are reused from the previous index.
@@ -367,6 +370,28 @@ def _write_index(index_path: Path, data: dict[str, Any]) -> None:
     os.replace(temporary, index_path)
 
 
+def _with_pose_features(
+    document: dict[str, Any], out_dir: Path, existing: ExistingEmbeddings | None, estimator: Any
+) -> dict[str, Any]:
+    """The document with YOLO pose features of its normalised clip, unless the clip has an existing pose
+    embedding or the document already has pose features (a reused document)."""
+    if (existing is not None and existing.pose_embedding is not None) or "pose_embedding" in document:
+        return document
+    if document.get("pose_version") == estimator.version:
+        return document
+    from videojob.pose import clip_pose_features
+
+    features = clip_pose_features(
+        out_dir / document["video_path"],
+        estimator,
+        beat_times=document["beat_times"],
+        duration=document["duration"],
+    )
+    stale = ("lead_embedding", "follow_embedding", "interaction_embedding", "detection_rate")
+    kept = {key: value for key, value in document.items() if key not in stale}
+    return {**kept, **features.document_fields()}
+
+
 def ingest_library(
     library_dir: str | Path,
     out_dir: str | Path,
@@ -375,10 +400,19 @@ def ingest_library(
     clip_ids: list[str] | None = None,
     limit: int | None = None,
     progress: Callable[[IngestProgress], None] | None = print_progress,
+    pose: bool = False,
 ) -> IngestReport:
     """Ingest the clips of `library_dir` (all, those in `clip_ids`, or the first `limit`) into `out_dir`:
-    normalised clips under `out_dir/clips/` and the index `out_dir/move_index.json`."""
+    normalised clips under `out_dir/clips/` and the index `out_dir/move_index.json`.
+
+    `pose=True` adds YOLO pose features to the clips that have no existing pose embedding (raises
+    videojob.pose.PoseUnavailable before any work when the `pose` extra is not installed)."""
     started = time.perf_counter()
+    pose_estimator = None
+    if pose:
+        from videojob.pose import load_pose_estimator
+
+        pose_estimator = load_pose_estimator()
     library_dir, out_dir = Path(library_dir), Path(out_dir)
     annotated_clips = read_annotations(library_dir)
     if clip_ids is not None:
@@ -425,8 +459,12 @@ def ingest_library(
                 document = ingest_clip(
                     library_dir, clip, out_dir, video_format, existing.get(clip.clip_id), source_sha256
                 )
+            if pose_estimator is not None:
+                document = _with_pose_features(document, out_dir, existing.get(clip.clip_id), pose_estimator)
             report.documents.append(document)
             detail = f"{document['estimated_tempo']:6.1f} BPM {document['duration']:5.1f} s"
+            if pose_estimator is not None and "detection_rate" in document:
+                detail += f", 2 dancers in {document['detection_rate']:.0%} of the pose frames"
         except (ClipIngestError, av.error.FFmpegError, OSError) as error:
             status, detail = "skipped", str(error)
             report.skipped.append(SkippedClip(clip.clip_id, clip.video_path, str(error)))
