@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+from importlib.util import find_spec
 from pathlib import Path
 
 from django.conf import settings
@@ -85,6 +86,12 @@ class LocalJobLauncher:
             busy = self.active_jobs()
             if busy >= settings.LOCAL_JOB_MAX_CONCURRENCY:
                 raise LauncherAtCapacity(f"all {busy} local workers are busy")
+            if find_spec("videojob") is None:
+                # the child would die at once and the task would wait for the reaper: fail it now instead
+                raise RuntimeError(
+                    "the video job is not installed where the API runs (the local launcher starts "
+                    "`python -m videojob`); install the videojob package or use the Cloud Run launcher"
+                )
             log_dir = Path(settings.JOB_LOG_DIR)
             log_dir.mkdir(parents=True, exist_ok=True)
             env = {**os.environ, **job_environment(task_id), JOB_MARKER_VARIABLE: "1"}

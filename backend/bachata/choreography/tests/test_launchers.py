@@ -68,6 +68,19 @@ def test_local_launcher_runs_the_job_with_its_environment_and_cancel_stops_it(us
     assert wait_for(lambda: launcher.active_jobs() == 0)
 
 
+def test_local_launcher_without_the_job_installed_fails_the_task_at_once(user, settings, monkeypatch):
+    from bachata.choreography import local_launcher
+
+    settings.JOB_LAUNCHER = "bachata.choreography.local_launcher.LocalJobLauncher"
+    monkeypatch.setattr(local_launcher, "find_spec", lambda name: None)  # as in an image without videojob
+    task = task_history_start(user=user, parameters={"audio_input": "songs/a.mp3", "difficulty": "advanced"})
+    assert job_launch(task.pk) == "failed"
+    row = ChoreographyTask.objects.get(pk=task.pk)
+    assert row.status == "failed"
+    assert row.error.startswith("Could not start the video job: the video job is not installed")
+    assert LocalJobLauncher().active_jobs() == 0
+
+
 def test_local_launcher_queues_beyond_its_capacity_and_dispatches_when_room_frees(
     user, settings, fake_videojob
 ):
