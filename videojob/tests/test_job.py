@@ -1,7 +1,7 @@
 """The job end to end through the ledger, on the generated demo song and library, against PostgreSQL."""
 
 import os
-import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -255,37 +255,67 @@ def test_invalid_job_configuration_fails_the_task_readably(job_settings, user):
     )
 
 
-def test_the_local_launcher_runs_the_real_job_to_completion(job_settings, user, tmp_path):
-    from bachata.choreography.services import task_create
-
+@pytest.fixture
+def launcher_settings(job_settings, tmp_path, monkeypatch):
+    """The real local launcher; the job subprocesses get this test's database, storage and library."""
     job_settings.JOB_LAUNCHER = "bachata.choreography.local_launcher.LocalJobLauncher"
     job_settings.JOB_LOG_DIR = str(tmp_path / "logs")
-    os.environ.update(
+    for name, value in _job_environment(
         {
-            k: v
-            for k, v in _job_environment(
-                {
-                    "MEDIA_ROOT": str(job_settings.MEDIA_ROOT),
-                    "STORAGE_BACKEND": "local",
-                    "VIDEOJOB_LIBRARY": job_settings.VIDEOJOB_LIBRARY,
-                    "JOB_LAUNCHER": job_settings.JOB_LAUNCHER,
-                }
-            ).items()
-            if k in ("DATABASE_URL", "MEDIA_ROOT", "STORAGE_BACKEND", "VIDEOJOB_LIBRARY", "JOB_LAUNCHER")
+            "MEDIA_ROOT": str(job_settings.MEDIA_ROOT),
+            "STORAGE_BACKEND": "local",
+            "VIDEOJOB_LIBRARY": job_settings.VIDEOJOB_LIBRARY,
+            "MOVE_INDEX": "local",
+            "MOVE_INDEX_PATH": str(job_settings.MOVE_INDEX_PATH),
+            "JOB_LAUNCHER": job_settings.JOB_LAUNCHER,
         }
-    )
-    try:
-        task = task_create(user=user, parameters={"audio_input": "songs/demo.wav", "difficulty": "beginner"})
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            row = ChoreographyTask.objects.get(pk=task.pk)
-            if row.status in ("completed", "failed"):
-                break
-            time.sleep(0.5)
-        log = next(Path(tmp_path / "logs").glob("*.log")).read_text()
-        assert row.status == "completed", (row.error, log[-2000:])
-        assert row.job_execution_name.startswith("local-")
-    finally:
-        for name in ("DATABASE_URL", "MEDIA_ROOT", "STORAGE_BACKEND", "VIDEOJOB_LIBRARY", "JOB_LAUNCHER"):
-            os.environ.pop(name, None)
-        shutil.rmtree(tmp_path / "logs", ignore_errors=True)
+    ).items():
+        monkeypatch.setenv(name, value)
+    return job_settings
+
+
+def wait_for_task(task, condition, timeout=240):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        row = ChoreographyTask.objects.get(pk=task.pk)
+        if condition(row):
+            return row
+        time.sleep(0.2)
+    raise AssertionError(f"task {task.pk} did not get there in {timeout} s: {row.status} {row.stage}")
+
+
+def job_log(settings) -> str:
+    return "\n".join(path.read_text()[-2000:] for path in Path(settings.JOB_LOG_DIR).glob("*.log"))
+
+
+def test_the_local_launcher_runs_the_real_job_to_completion(launcher_settings, user):
+    from bachata.choreography.services import task_create
+
+    task = task_create(user=user, parameters={"audio_input": "songs/demo.wav", "difficulty": "beginner"})
+    row = wait_for_task(task, lambda row: row.status in ("completed", "failed"))
+    assert row.status == "completed", (row.error, job_log(launcher_settings))
+    assert row.job_execution_name.startswith("local-")
+
+
+def test_a_crashed_job_is_timed_out_and_its_retry_completes_once(launcher_settings, user):
+    from bachata.choreography.services import task_create, task_retry, tasks_reap
+
+    task = task_create(user=user, parameters={"audio_input": "songs/demo.wav", "difficulty": "beginner"})
+    row = wait_for_task(task, lambda row: row.stage in ("analyzing", "selecting", "generating"))
+    os.kill(int(row.job_execution_name.removeprefix("local-")), signal.SIGKILL)  # no chance to report
+    time.sleep(0.5)
+    assert ChoreographyTask.objects.get(pk=task.pk).status == "running"  # nobody said anything yet
+
+    assert tasks_reap(timeout_seconds=0) == [task.pk]
+    row = ChoreographyTask.objects.get(pk=task.pk)
+    assert row.status == "failed" and "timed out" in row.error.lower()
+
+    task_retry(task_id=task.pk, actor="api")
+    row = wait_for_task(task, lambda row: row.status == "completed" or row.stage == "failed")
+    assert row.status == "completed", (row.error, job_log(launcher_settings))
+    types = event_types(task)
+    assert types.count("attempt_started") == 2 and types.count("completed") == 1
+    assert types.index("timed_out") < types.index("retry_requested") < len(types) - 1
+    assert row.result["video_path"].endswith(f"/{task.pk}.mp4")
+    assert get_storage().exists(row.result["video_path"])
+    assert SavedChoreography.objects.filter(user=user).count() == 1
