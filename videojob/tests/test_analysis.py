@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 import soundfile
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from videojob.analysis import (
     MusicAnalysis,
@@ -199,3 +199,27 @@ def test_a_stray_beat_is_put_back_on_the_local_grid(bpm, count, stray, displacem
     displaced = grid.copy()
     displaced[stray % count] += displacement
     assert np.allclose(regularise_beats(displaced), grid, atol=0.02)
+
+
+@given(
+    st.integers(min_value=2, max_value=70),
+    st.integers(min_value=1, max_value=27),
+    st.integers(min_value=2, max_value=9),
+    st.sampled_from(["noise", "drift", "ties"]),
+    st.integers(min_value=0, max_value=2**16),
+)
+@settings(deadline=None)  # the first example imports scikit-learn (librosa's reference implementation)
+def test_sections_cluster_exactly_as_librosa_agglomerative(items, features, count, kind, seed):
+    """The sections' own Ward clustering (no scikit-learn import) gives librosa's boundaries, ties included."""
+    import librosa.segment
+
+    rng = np.random.default_rng(seed)
+    data = rng.standard_normal((features, items))
+    if kind == "drift":
+        data = np.cumsum(data, axis=1).astype(np.float32)
+    elif kind == "ties":
+        data = np.round(data, 0)
+    count = min(count, items)
+    assert analysis.ward_chain_segments(data, count) == sorted(
+        int(boundary) for boundary in librosa.segment.agglomerative(data, count)
+    )

@@ -12,10 +12,15 @@ in `cache_dir` (or `$VIDEOJOB_CACHE_DIR`). The steps, each a small function:
 5. phrase phase: bachata is counted in 8s (two 4/4 bars); of the 8 possible phases, the one whose beats
    carry the strongest accent (onset strength + loudness at the beat) starts the phrases;
 6. RMS energy per phrase, and coarse sections by constrained agglomerative clustering of phrase features.
+
+One power spectrogram (n_fft 2048, hop 512) feeds the onset envelope, the bass-band envelope, the MFCCs and
+the chroma (librosa would compute the same STFT four times). The sections' Ward clustering is done here, not
+by `librosa.segment.agglomerative`: that imports scikit-learn, about a second of a fresh job process's start.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import tempfile
@@ -31,6 +36,7 @@ from videojob.audio_io import ANALYSIS_SAMPLE_RATE, file_sha256, load_mono_audio
 
 ANALYSIS_VERSION = 2
 HOP_LENGTH = 512
+N_FFT = 2048  # librosa's default frame, for every spectral feature here
 BACHATA_BPM_RANGE = (110.0, 150.0)
 BEATS_PER_BAR = 4
 BEATS_PER_PHRASE = 8
@@ -249,14 +255,25 @@ def _extend_grid(
     return np.concatenate([earlier[::-1], beat_times, later])
 
 
+def power_spectrogram(samples: np.ndarray) -> np.ndarray:
+    """|STFT|^2 with librosa's defaults (n_fft 2048, Hann window, centred frames) and our hop: exactly
+    what librosa's spectral features compute from `y` themselves."""
+    return np.abs(librosa.stft(samples, n_fft=N_FFT, hop_length=HOP_LENGTH)) ** 2
+
+
 def low_band_onset_envelope(
-    samples: np.ndarray, sample_rate: int, cutoff_hz: float = LOW_BAND_CUTOFF_HZ
+    samples: np.ndarray,
+    sample_rate: int,
+    cutoff_hz: float = LOW_BAND_CUTOFF_HZ,
+    *,
+    power: np.ndarray | None = None,
 ) -> np.ndarray:
     """Onset strength of the bass region only (kick, bass, low bongo), where the beat lives; broadband
-    percussion between the beats (guira, hi-hats) dominates the full-band envelope but not this one."""
-    mel = librosa.feature.melspectrogram(
-        y=samples, sr=sample_rate, hop_length=HOP_LENGTH, n_mels=64, fmax=8000
-    )
+    percussion between the beats (guira, hi-hats) dominates the full-band envelope but not this one.
+    `power`: the samples' power spectrogram, when already computed."""
+    if power is None:
+        power = power_spectrogram(samples)
+    mel = librosa.feature.melspectrogram(S=power, sr=sample_rate, n_mels=64, fmax=8000)
     centres = librosa.mel_frequencies(n_mels=64, fmax=8000)
     low = librosa.power_to_db(mel[centres <= cutoff_hz])
     return librosa.onset.onset_strength(S=low, sr=sample_rate, hop_length=HOP_LENGTH)
@@ -283,8 +300,11 @@ def track_beats(
     sample_rate: int,
     onset_envelope: np.ndarray | None = None,
     bpm_range: tuple[float, float] = BACHATA_BPM_RANGE,
+    *,
+    power: np.ndarray | None = None,
 ) -> BeatGrid:
-    """Beat times (seconds), precise BPM and the octave correction applied."""
+    """Beat times (seconds), precise BPM and the octave correction applied. `power`: the samples' power
+    spectrogram, when already computed."""
     if onset_envelope is None:
         onset_envelope = librosa.onset.onset_strength(y=samples, sr=sample_rate, hop_length=HOP_LENGTH)
     duration = len(samples) / sample_rate
@@ -295,7 +315,7 @@ def track_beats(
     if len(beat_times) < 4:
         raise ValueError("no steady beat found: fewer than 4 beats were tracked")
     factor = tempo_octave_factor(bpm_from_beat_times(beat_times), bpm_range)
-    low_band_envelope = low_band_onset_envelope(samples, sample_rate)
+    low_band_envelope = low_band_onset_envelope(samples, sample_rate, power=power)
     strengths = _peak_near(low_band_envelope, np.clip(np.asarray(beat_frames), 0, len(low_band_envelope) - 1))
     beat_times = apply_octave_factor(beat_times, factor, strengths)
     beat_times = off_beat_correction(beat_times, low_band_envelope, sample_rate)
@@ -354,6 +374,66 @@ def energy_level(energy: float, reference: float) -> str:
     return "medium"
 
 
+def ward_chain_segments(features: np.ndarray, count: int) -> list[int]:
+    """First index of each of `count` contiguous segments of the columns of `features` (one column per
+    item, in time order): Ward agglomerative clustering where only neighbouring segments may merge.
+
+    The result of `librosa.segment.agglomerative(features, count)` (scikit-learn's ward_tree with a chain
+    connectivity, cut at `count` clusters), reproduced step for step without importing scikit-learn: the
+    same Ward costs computed in the same order (so the same floating-point values), the same heap of
+    (cost, newer node, older node) entries, the same greedy merges of the cheapest still-separate pair."""
+    items = np.asarray(features, dtype=np.float64)
+    items = items.reshape(1, -1) if items.ndim == 1 else items.T  # (items, features)
+    total = len(items)
+    count = max(1, min(count, total))
+    sizes = [1.0] * total  # per node (the leaves, then one node per merge)
+    sums = [row.copy() for row in items]
+    root = list(range(total))  # per node: the node that absorbed it last (itself while unmerged)
+    alive = [True] * total
+    left = [index - 1 for index in range(total)]  # neighbouring nodes of each live node along the chain
+    right = [index + 1 if index + 1 < total else -1 for index in range(total)]
+
+    def ward_cost(newer: int, older: int) -> float:
+        weight = (sizes[newer] * sizes[older]) / (sizes[newer] + sizes[older])
+        difference = sums[newer] / sizes[newer] - sums[older] / sizes[older]
+        squares = 0.0
+        for value in (difference * difference).tolist():  # summed in order, as scikit-learn's loop does
+            squares += value
+        return squares * weight
+
+    heap = [(ward_cost(index, index - 1), index, index - 1) for index in range(1, total)]
+    heapq.heapify(heap)
+    for node in range(total, 2 * total - count):
+        while True:
+            _, first, second = heapq.heappop(heap)
+            if alive[first] and alive[second]:
+                break
+        alive[first] = alive[second] = False
+        root[first] = root[second] = node
+        sizes.append(sizes[first] + sizes[second])
+        sums.append(sums[first] + sums[second])
+        root.append(node)
+        alive.append(True)
+        low, high = (second, first) if right[second] == first else (first, second)
+        left.append(left[low])
+        right.append(right[high])
+        for neighbour in (left[node], right[node]):
+            if neighbour >= 0:
+                if neighbour == left[node]:
+                    right[neighbour] = node
+                else:
+                    left[neighbour] = node
+                heapq.heappush(heap, (ward_cost(node, neighbour), node, neighbour))
+
+    def final(node: int) -> int:
+        while root[node] != node:
+            node = root[node]
+        return node
+
+    labels = [final(index) for index in range(total)]
+    return [0] + [index for index in range(1, total) if labels[index] != labels[index - 1]]
+
+
 def coarse_sections(
     phrase_features: np.ndarray,
     bounds: list[tuple[float, float]],
@@ -364,10 +444,7 @@ def coarse_sections(
     """Contiguous groups of phrases (about one per 30 s) by agglomerative clustering of phrase features."""
     phrase_count = len(bounds)
     wanted = int(np.clip(round(duration / SECTION_TARGET_SECONDS), 1, phrase_count))
-    if wanted > 1:
-        starts = sorted(int(b) for b in librosa.segment.agglomerative(phrase_features, wanted))
-    else:
-        starts = [0]
+    starts = ward_chain_segments(phrase_features, wanted)
     sections = []
     for number, first in enumerate(starts):
         last = starts[number + 1] if number + 1 < len(starts) else phrase_count
@@ -395,8 +472,10 @@ def analyze_samples(
     """The analysis of mono samples (deterministic; no file or cache involved)."""
     samples = np.asarray(samples, dtype=np.float32)
     duration = len(samples) / sample_rate
-    onset_envelope = librosa.onset.onset_strength(y=samples, sr=sample_rate, hop_length=HOP_LENGTH)
-    grid = track_beats(samples, sample_rate, onset_envelope)
+    power = power_spectrogram(samples)  # one STFT for every spectral feature below
+    mel_db = librosa.power_to_db(librosa.feature.melspectrogram(S=power, sr=sample_rate))
+    onset_envelope = librosa.onset.onset_strength(S=mel_db, sr=sample_rate, hop_length=HOP_LENGTH)
+    grid = track_beats(samples, sample_rate, onset_envelope, power=power)
     beat_times = grid.beat_times
     accents = beat_accents(samples, sample_rate, onset_envelope, beat_times)
     phase = choose_phrase_phase(accents)
@@ -407,8 +486,8 @@ def analyze_samples(
     rms = librosa.feature.rms(y=samples, hop_length=HOP_LENGTH)[0]
     bounds = _phrase_bounds(phrase_starts, phrase_period, duration)
     phrase_energy = np.array([_frame_mean(rms, start, end, sample_rate) for start, end in bounds])
-    mfcc = librosa.feature.mfcc(y=samples, sr=sample_rate, n_mfcc=13, hop_length=HOP_LENGTH)
-    chroma = librosa.feature.chroma_stft(y=samples, sr=sample_rate, hop_length=HOP_LENGTH, tuning=0.0)
+    mfcc = librosa.feature.mfcc(S=mel_db, n_mfcc=13)
+    chroma = librosa.feature.chroma_stft(S=power, sr=sample_rate, tuning=0.0)
     features = np.stack(
         [
             np.concatenate(
