@@ -223,3 +223,35 @@ def test_sections_cluster_exactly_as_librosa_agglomerative(items, features, coun
     assert analysis.ward_chain_segments(data, count) == sorted(
         int(boundary) for boundary in librosa.segment.agglomerative(data, count)
     )
+
+
+def test_the_shared_spectrogram_gives_what_librosa_computes_from_the_samples():
+    """One STFT feeds the onset envelope, the bass band, the MFCCs and the chroma: bit for bit what each
+    librosa feature computes from the samples itself."""
+    import librosa
+
+    samples, _, _ = drum_song(128.0, 8.0, 0.3, 0, guira=0.2)
+    samples = samples.astype(np.float32)
+    power = analysis.power_spectrogram(samples)
+    mel_db = librosa.power_to_db(librosa.feature.melspectrogram(S=power, sr=SAMPLE_RATE))
+    hop = analysis.HOP_LENGTH
+    assert np.array_equal(
+        librosa.onset.onset_strength(S=mel_db, sr=SAMPLE_RATE, hop_length=hop),
+        librosa.onset.onset_strength(y=samples, sr=SAMPLE_RATE, hop_length=hop),
+    )
+    assert np.array_equal(
+        librosa.feature.mfcc(S=mel_db, n_mfcc=13),
+        librosa.feature.mfcc(y=samples, sr=SAMPLE_RATE, n_mfcc=13, hop_length=hop),
+    )
+    assert np.array_equal(
+        librosa.feature.chroma_stft(S=power, sr=SAMPLE_RATE, tuning=0.0),
+        librosa.feature.chroma_stft(y=samples, sr=SAMPLE_RATE, hop_length=hop, tuning=0.0),
+    )
+    low_band = librosa.feature.melspectrogram(y=samples, sr=SAMPLE_RATE, hop_length=hop, n_mels=64, fmax=8000)
+    centres = librosa.mel_frequencies(n_mels=64, fmax=8000)
+    expected = librosa.onset.onset_strength(
+        S=librosa.power_to_db(low_band[centres <= analysis.LOW_BAND_CUTOFF_HZ]),
+        sr=SAMPLE_RATE,
+        hop_length=hop,
+    )
+    assert np.array_equal(analysis.low_band_onset_envelope(samples, SAMPLE_RATE, power=power), expected)
