@@ -103,6 +103,11 @@ def task_cancel(*, task_id: str, actor: str) -> ChoreographyTask:
 def task_retry(*, task_id: str, actor: str) -> ChoreographyTask:
     """Start the next attempt of a failed or cancelled task and launch its job after commit."""
     with transaction.atomic():
+        state = _current_state(task_lock(task_id))
+        if state.phase not in (Phase.FAILED, Phase.CANCELLED):
+            raise IllegalTransition(
+                f"Only a failed or cancelled task can be retried; this one is {state.phase.value}"
+            )
         task_event_append(task_id, EventType.RETRY_REQUESTED, actor=actor)
         job_launch_after_commit(task_id, actor=actor)
     return ChoreographyTask.objects.get(pk=task_id)

@@ -359,9 +359,9 @@ def test_an_illegal_action_shows_why_and_changes_nothing(admin_client, user, rec
     assert response.status_code == 200
     [message] = [str(m) for m in response.context["messages"]]
     assert message == (
-        f"Could not retry task {task.pk}: 'retry_requested' is not allowed while the task is running"
+        f"Could not retry task {task.pk}: Only a failed or cancelled task can be retried; this one is running"
     )
-    assert "is not allowed while the task is running" in response.content.decode()
+    assert "this one is running" in response.content.decode()
     assert columns_of(task.pk) == before
     assert events_of(task.pk) == events_before
     assert recording_launcher.launched == []

@@ -224,7 +224,8 @@ def test_cancel_is_real_and_answers_202_with_the_task(api, recording_launcher):
 
 def test_retry_a_failed_task_launches_the_next_attempt(api, recording_launcher):
     task_id = generate(api).json()["task_id"]
-    assert_error(api.post(f"/api/choreography/tasks/{task_id}/retry"), 409)
+    refused = assert_error(api.post(f"/api/choreography/tasks/{task_id}/retry"), 409, "illegal_transition")
+    assert refused["message"] == "Only a failed or cancelled task can be retried; this one is pending"
     task_event_append(task_id, "attempt_started", actor="job")
     task_event_append(task_id, "failed", {"error": "Music analysis failed: silence"}, actor="job")
     response = api.post(f"/api/choreography/tasks/{task_id}/retry/")
