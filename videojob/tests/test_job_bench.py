@@ -102,3 +102,16 @@ def test_the_legacy_method_fills_every_slot_and_muxes_the_song(job_bench, demo_l
         assert (video.codec_context.width, video.codec_context.height) == (320, 180)
         assert result.streams.audio[0].codec_context.codec.canonical_name == "mp3"
         assert abs(float(result.duration / av.time_base) - 6.0) < 0.2
+
+
+def test_clip_ids_carried_by_several_clips_are_found(job_bench, tmp_path):
+    index = tmp_path / "move_index.json"
+    documents = [
+        {"clip_id": "paseala", "source_video_path": "arm_styling/paseala.mp4"},
+        {"clip_id": "basic", "source_video_path": "basic/basic.mp4"},
+        {"clip_id": "paseala", "source_video_path": "bolero/paseala.mp4"},
+    ]
+    index.write_text(json.dumps({"embeddings": documents}))
+    assert job_bench.duplicate_clip_ids(index) == {
+        "paseala": ["arm_styling/paseala.mp4", "bolero/paseala.mp4"]
+    }
