@@ -255,3 +255,10 @@ def test_the_shared_spectrogram_gives_what_librosa_computes_from_the_samples():
         hop_length=hop,
     )
     assert np.array_equal(analysis.low_band_onset_envelope(samples, SAMPLE_RATE, power=power), expected)
+
+
+def test_a_phrase_that_starts_past_the_last_frame_gets_the_last_frame_not_nan():
+    feature = np.arange(20, dtype=float).reshape(2, 10)  # 10 frames of 2 values
+    frame = analysis.HOP_LENGTH / SAMPLE_RATE
+    assert analysis._frame_mean(feature, 12 * frame, 14 * frame, SAMPLE_RATE).tolist() == [9.0, 19.0]
+    assert analysis._frame_mean(feature, 2 * frame, 4 * frame, SAMPLE_RATE).tolist() == [2.5, 12.5]

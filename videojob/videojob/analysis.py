@@ -360,8 +360,12 @@ def _phrase_bounds(
 
 
 def _frame_mean(feature: np.ndarray, start: float, end: float, sample_rate: int) -> np.ndarray:
+    """Mean over the frames from `start` to `end`; at least one frame, the last one for a span that starts
+    past the end (the extended beat grid can put a last phrase start there: an empty mean would be NaN,
+    which JSON and PostgreSQL refuse)."""
     first, last = librosa.time_to_frames([start, end], sr=sample_rate, hop_length=HOP_LENGTH)
-    last = max(last, first + 1)
+    first = min(int(first), feature.shape[-1] - 1)
+    last = max(int(last), first + 1)
     return feature[..., first:last].mean(axis=-1)
 
 
