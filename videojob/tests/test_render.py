@@ -18,6 +18,7 @@ from videojob.render import (
     annexb_to_length_prefixed,
     encode_song_to_aac,
     h264_parameter_sets,
+    prepare_song_audio,
     render_choreography,
 )
 
@@ -133,6 +134,30 @@ def test_an_aac_song_is_muxed_without_reencoding(plan, library, analysis, demo_s
         assert container.duration / av.time_base == pytest.approx(analysis.duration, abs=FRAME)
         samples = sum(frame.samples for frame in container.decode(audio=0))
     assert samples / 44100 == pytest.approx(analysis.duration, abs=FRAME)
+
+
+def _audio_payloads(path: Path) -> list[bytes]:
+    with av.open(str(path)) as container:
+        return [bytes(packet) for packet in container.demux(audio=0) if packet.size]
+
+
+def test_a_song_encoded_during_the_analysis_is_the_one_the_render_muxes(
+    rendered, plan, library, demo_song, tmp_path, monkeypatch
+):
+    """The job starts a WAV song's AAC encoding before the analysis; the render waits for it and muxes the
+    same audio as when it encodes the song itself."""
+    cache = tmp_path / "cache"
+    assert prepare_song_audio(demo_song.path, cache) is True
+    assert prepare_song_audio(demo_song.path, cache) is False  # already under way: not twice
+    result = render_choreography(plan, library, demo_song.path, tmp_path / "out.mp4", cache_dir=cache)
+    assert result.audio_mode == "encoded aac (during the analysis)"
+    assert _audio_payloads(result.video_path) == _audio_payloads(rendered.video_path)
+    assert prepare_song_audio(demo_song.path, cache) is False  # cached now
+    mp3 = generate_demo_song(tmp_path / "song.mp3", seconds=4.0)
+    assert prepare_song_audio(mp3.path, cache) is False  # muxed as it is
+    monkeypatch.delenv("VIDEOJOB_CACHE_DIR", raising=False)
+    assert prepare_song_audio(demo_song.path, None) is False  # nowhere to keep it
+    assert prepare_song_audio(tmp_path / "missing.wav", cache) is False
 
 
 def _library_copy(ingested_dir: Path, target: Path, replace_video) -> Path:

@@ -32,7 +32,7 @@ from .library import LibraryError
 from .move_search import MoveIndexUnavailable, job_move_index
 from .pipeline import ChoreographyResult, default_cache_dir, make_choreography, resolve_library
 from .planner import PlanningError, PlanRequest
-from .render import RenderError
+from .render import RenderError, prepare_song_audio
 from .reporter import JobCancelled, TaskGone, TaskReporter
 
 logger = logging.getLogger("videojob")
@@ -111,6 +111,8 @@ def _make_and_publish(config: JobConfig, reporter: TaskReporter, workdir: Path, 
         open_storage_key=open_storage_key,
     )
     reporter.check_cancelled()
+    # a WAV/FLAC/OGG song's AAC encoding (seconds) runs alongside the analysis instead of after the planning
+    prepare_song_audio(audio.path, default_cache_dir())
     cache_dir = default_cache_dir()
     library = resolve_library(settings.VIDEOJOB_LIBRARY or None, cache_dir)
     request = PlanRequest(

@@ -9,7 +9,9 @@ give the same SPS/PPS, so copied and re-encoded segments share one stream; if th
 is re-encoded.
 
 Audio: the song itself. MP3 and AAC are muxed unchanged into the MP4 (no re-encode); other formats
-(WAV, FLAC, OGG...) are encoded to AAC once and cached by the song's content hash.
+(WAV, FLAC, OGG...) are encoded to AAC once (FFmpeg's fast AAC coder) and cached by the song's content hash.
+The job starts that encoding early (`prepare_song_audio`, in a thread: PyAV encodes without holding the GIL),
+so it runs while the song is analysed and the moves are planned; the render then waits for it.
 
 Output: MP4 (H.264 + AAC/MP3) with faststart, exactly the song's duration, and a JPEG thumbnail.
 """
@@ -17,8 +19,10 @@ Output: MP4 (H.264 + AAC/MP3) with faststart, exactly the song's duration, and a
 from __future__ import annotations
 
 import heapq
+import logging
 import os
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -34,6 +38,7 @@ from videojob.ingest import CanonicalVideoFormat, fit_frame_to_format
 from videojob.library import MoveLibrary
 from videojob.planner import Plan, Segment
 
+logger = logging.getLogger(__name__)
 OUTPUT_TIME_BASE = Fraction(1, 90000)
 COPYABLE_AUDIO = {"mp3": {"mp3"}, "aac": {"mov", "mp4", "m4a", "3gp", "3g2", "mj2"}}
 SONG_AAC_BITRATE = 160_000
@@ -278,22 +283,86 @@ def _reencoded_packets(
 # ---------------------------------------------------------------------------------------------- audio
 
 
-def _song_audio_source(song_path: Path, cache_dir: Path | None, work_dir: Path) -> tuple[Path, str]:
-    """A file whose first audio stream can be muxed into MP4 unchanged: the song itself when it is MP3
-    or AAC in an MP4-family container, else an AAC encoding of it (cached by content hash)."""
+def _song_codec(song_path: Path) -> tuple[str, set[str]]:
+    """(codec, container format names) of the song's first audio stream."""
     try:
         with av.open(str(song_path)) as container:
             if not container.streams.audio:
                 raise RenderError(f"the song {song_path.name} has no audio stream")
             codec = container.streams.audio[0].codec_context.codec.canonical_name
-            container_names = set(container.format.name.split(","))
+            return codec, set(container.format.name.split(","))
     except av.error.FFmpegError as error:
         raise RenderError(f"cannot read the song {song_path.name}: {error}") from error
-    if container_names & COPYABLE_AUDIO.get(codec, set()):
+
+
+def _copyable_audio(codec: str, container_names: set[str]) -> bool:
+    return bool(container_names & COPYABLE_AUDIO.get(codec, set()))
+
+
+def _encoded_song_path(cache_dir: Path, song_path: Path) -> Path:
+    return cache_dir / "audio" / f"{file_sha256(song_path)}.m4a"
+
+
+# AAC encodings started by prepare_song_audio and not yet waited for, by target path
+_preparing: dict[Path, threading.Thread] = {}
+_preparing_lock = threading.Lock()
+
+
+def prepare_song_audio(song_path: str | Path, cache_dir: str | Path | None) -> bool:
+    """Start encoding the song to AAC in the cache (as the render would) in a background thread, so that it
+    runs while the song is analysed and the moves are planned. Nothing to do, and False, for an MP3/AAC
+    song (muxed as it is), an encoding already cached, or no cache folder. Never raises: a song that cannot
+    be read or encoded is reported by the render itself."""
+    song_path = Path(song_path)
+    cache = resolve_cache_dir(cache_dir)
+    if cache is None:
+        return False
+    try:
+        if _copyable_audio(*_song_codec(song_path)):
+            return False
+        target = _encoded_song_path(cache, song_path)
+    except (RenderError, OSError):
+        return False
+    with _preparing_lock:
+        if target.exists() or target in _preparing:
+            return False
+
+        def encode() -> None:
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                encode_song_to_aac(song_path, target)
+            except Exception:  # the render encodes it again and reports the error in its own words
+                logger.warning("encoding %s in the background failed", song_path, exc_info=True)
+
+        thread = threading.Thread(target=encode, daemon=True, name="song-audio")
+        _preparing[target] = thread
+        thread.start()
+    return True
+
+
+def _wait_for_preparation(target: Path) -> bool:
+    """Wait for a background encoding of `target`; True when one was under way."""
+    with _preparing_lock:
+        thread = _preparing.pop(target, None)
+    if thread is None:
+        return False
+    thread.join()
+    return True
+
+
+def _song_audio_source(song_path: Path, cache_dir: Path | None, work_dir: Path) -> tuple[Path, str]:
+    """A file whose first audio stream can be muxed into MP4 unchanged: the song itself when it is MP3
+    or AAC in an MP4-family container, else an AAC encoding of it (cached by content hash)."""
+    codec, container_names = _song_codec(song_path)
+    if _copyable_audio(codec, container_names):
         return song_path, f"copied {codec}"
-    target_dir = (cache_dir / "audio") if cache_dir is not None else work_dir
-    target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / f"{file_sha256(song_path)}.m4a"
+    if cache_dir is None:
+        target = work_dir / f"{file_sha256(song_path)}.m4a"
+    else:
+        target = _encoded_song_path(cache_dir, song_path)
+        if _wait_for_preparation(target) and target.exists():
+            return target, "encoded aac (during the analysis)"
+    target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         return target, "encoded aac (cached)"
     encode_song_to_aac(song_path, target)
@@ -310,6 +379,9 @@ def encode_song_to_aac(song_path: Path, target: Path) -> None:
             stream = output.add_stream("aac", rate=rate)
             stream.layout = "stereo"
             stream.bit_rate = SONG_AAC_BITRATE
+            # FFmpeg's "fast" quantiser search: ~4.5x less CPU than the default "twoloop" for a 3-minute song
+            # (1.5 s against 6.8 s here), and at 160 kb/s its author finds it sounds at least as good
+            stream.options = {"aac_coder": "fast"}
             resampler = av.AudioResampler(format="fltp", layout="stereo", rate=rate)
             for frame in source.decode(audio=0):
                 for converted in resampler.resample(frame):
