@@ -97,6 +97,7 @@ def test_the_legacy_method_fills_every_slot_and_muxes_the_song(job_bench, demo_l
     outcome = job_bench.legacy_render(spec)
     assert outcome["frames"] == round(6.0 * job_bench.LEGACY_FPS)
     assert outcome["audio"] == "copied mp3"
+    assert outcome["peak_rss_kb"] > 0
     with av.open(str(tmp_path / "legacy.mp4")) as result:
         video = result.streams.video[0]
         assert (video.codec_context.width, video.codec_context.height) == (320, 180)
@@ -115,3 +116,13 @@ def test_clip_ids_carried_by_several_clips_are_found(job_bench, tmp_path):
     assert job_bench.duplicate_clip_ids(index) == {
         "paseala": ["arm_styling/paseala.mp4", "bolero/paseala.mp4"]
     }
+
+
+def test_the_high_water_mark_is_read_from_proc_and_none_once_a_process_is_gone(job_bench):
+    import os
+    import subprocess
+
+    assert job_bench.high_water_kb(os.getpid()) > 1000
+    done = subprocess.Popen([sys.executable, "-c", "pass"])
+    done.wait()
+    assert job_bench.high_water_kb(done.pid) is None
