@@ -177,6 +177,42 @@ def test_broken_entries_are_reported_and_skipped_and_reingest_reuses(demo_librar
     assert report.reused == 2 and len(report.skipped) == 2
 
 
+def test_a_clip_id_repeated_under_another_label_is_indexed_under_its_own_id(demo_library_dir, tmp_path):
+    library = tmp_path / "library"
+    annotations = json.loads((demo_library_dir / "annotations.json").read_text())
+    source = next(clip for clip in annotations["clips"] if clip["clip_id"] == "basic_front")
+    twin = {**source, "move_label": "bolero", "video_path": "bolero/basic_front.mp4"}
+    for clip in (source, twin):
+        (library / clip["move_label"]).mkdir(parents=True, exist_ok=True)
+        shutil.copy(demo_library_dir / source["video_path"], library / clip["video_path"])
+    (library / "annotations.json").write_text(json.dumps({**annotations, "clips": [source, twin]}))
+    first, second = [0.0] * 511 + [1.0], [1.0] + [0.0] * 511  # each clip's own existing pose embedding
+    (library / "move_embeddings.json").write_text(
+        json.dumps(
+            {
+                "embeddings": [
+                    {"clip_id": "basic_front", "move_label": "basic", "pose_embedding": first},
+                    {"clip_id": "basic_front", "move_label": "bolero", "pose_embedding": second},
+                ]
+            }
+        )
+    )
+
+    report = ingest_library(library, tmp_path / "out", progress=None)
+    documents = {doc["clip_id"]: doc for doc in report.documents}
+    assert set(documents) == {"basic_front", "bolero_basic_front"}
+    assert report.renamed == {"bolero/basic_front.mp4": "bolero_basic_front"}
+    assert documents["bolero_basic_front"]["annotated_clip_id"] == "basic_front"
+    assert documents["bolero_basic_front"]["move_label"] == "bolero"
+    assert documents["basic_front"]["pose_embedding"] == first
+    assert documents["bolero_basic_front"]["pose_embedding"] == second
+    paths = {doc["video_path"] for doc in report.documents}
+    assert len(paths) == 2 and all((tmp_path / "out" / path).is_file() for path in paths)
+    library_moves = load_move_library(report.index_path)
+    assert {move.clip_id for move in library_moves.moves} == {"basic_front", "bolero_basic_front"}
+    assert ingest_library(library, tmp_path / "out", progress=None).reused == 2  # stable across runs
+
+
 def test_no_subcommand_means_job_mode(monkeypatch):
     import videojob.__main__ as entry_point
 

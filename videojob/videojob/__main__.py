@@ -75,6 +75,8 @@ def _ingest(arguments: argparse.Namespace) -> int:
         f"ingested {len(report.documents)} clips ({report.reused} reused), skipped {len(report.skipped)} "
         f"in {report.seconds:.1f} s; index: {report.index_path}"
     )
+    for video_path, clip_id in report.renamed.items():
+        print(f"  {video_path}: its clip id is used by an earlier clip; indexed as {clip_id}")
     for skipped in report.skipped:
         print(f"  skipped {skipped.clip_id} ({skipped.video_path}): {skipped.reason}")
     return 0 if report.documents else 1

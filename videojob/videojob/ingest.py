@@ -110,6 +110,9 @@ class IngestReport:
     skipped: list[SkippedClip] = field(default_factory=list)
     reused: int = 0
     seconds: float = 0.0
+    renamed: dict[str, str] = field(
+        default_factory=dict
+    )  # video_path -> clip id, where annotations repeat one
 
 
 @dataclass(frozen=True)
@@ -304,6 +307,7 @@ def ingest_clip(
     per_beat_motion = motion_energy_per_beat(normalised.frame_motion, normalised.fps, beats_inside)
     document: dict[str, Any] = {
         "clip_id": annotated.clip_id,
+        **({"annotated_clip_id": annotated.annotated_id} if annotated.annotated_id else {}),
         "audio_embedding": list(music.audio_embedding),
         "move_label": annotated.move_label,
         "difficulty": annotated.difficulty_level,
@@ -424,6 +428,7 @@ def ingest_library(
     index_path = out_dir / INDEX_FILE_NAME
     previous = _previous_documents(index_path)
     report = IngestReport(index_path=index_path)
+    report.renamed = {clip.video_path: clip.clip_id for clip in annotated_clips if clip.annotated_id}
 
     if video_format is None:
         heights = []
@@ -457,10 +462,10 @@ def ingest_library(
                 report.reused += 1
             else:
                 document = ingest_clip(
-                    library_dir, clip, out_dir, video_format, existing.get(clip.clip_id), source_sha256
+                    library_dir, clip, out_dir, video_format, existing.for_clip(clip), source_sha256
                 )
             if pose_estimator is not None:
-                document = _with_pose_features(document, out_dir, existing.get(clip.clip_id), pose_estimator)
+                document = _with_pose_features(document, out_dir, existing.for_clip(clip), pose_estimator)
             report.documents.append(document)
             detail = f"{document['estimated_tempo']:6.1f} BPM {document['duration']:5.1f} s"
             if pose_estimator is not None and "detection_rate" in document:

@@ -11,7 +11,7 @@ frame_count, version, ...) plus the fields this job needs (beat_times, phrase_st
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,11 @@ class AnnotatedClip:
     energy_level: str
     estimated_tempo: float
     difficulty: str  # low | medium | high
+    annotated_id: str = ""  # the id annotations.json gives, when clip_id had to be made unique
+
+    @property
+    def source_id(self) -> str:
+        return self.annotated_id or self.clip_id
 
     @property
     def difficulty_level(self) -> str:
@@ -77,11 +82,31 @@ class ExistingEmbeddings:
     text_embedding: tuple[float, ...] | None
 
 
+def _unique_ids(clips: list[AnnotatedClip]) -> list[AnnotatedClip]:
+    """A clip id names one clip in the index (Elasticsearch `_id`) and on disk. annotations.json repeats
+    some under another label (`paseala` is both arm_styling and bolero): the first keeps its id, a repeat
+    becomes `<label>_<id>`, so the planner never plans one clip and the renderer cuts the other."""
+    taken: set[str] = set()
+    unique = []
+    for clip in clips:
+        clip_id = clip.clip_id
+        if clip_id in taken:
+            clip_id = f"{clip.move_label}_{clip.clip_id}"
+            suffix = 2
+            while clip_id in taken:
+                clip_id, suffix = f"{clip.move_label}_{clip.clip_id}_{suffix}", suffix + 1
+            clip = replace(clip, clip_id=clip_id, annotated_id=clip.clip_id)
+        taken.add(clip_id)
+        unique.append(clip)
+    return unique
+
+
 def read_annotations(library_dir: str | Path) -> list[AnnotatedClip]:
+    """The annotated clips, in file order, with unique clip ids (see `_unique_ids`)."""
     path = Path(library_dir) / ANNOTATIONS_FILE_NAME
     try:
         data = json.loads(path.read_text())
-        return [
+        clips = [
             AnnotatedClip(
                 clip_id=str(entry["clip_id"]),
                 video_path=str(entry["video_path"]),
@@ -94,6 +119,7 @@ def read_annotations(library_dir: str | Path) -> list[AnnotatedClip]:
         ]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise LibraryError(f"cannot read the annotations {path}: {error}") from error
+    return _unique_ids(clips)
 
 
 def _vector(value: Any, dimensions: int) -> tuple[float, ...] | None:
@@ -102,23 +128,34 @@ def _vector(value: Any, dimensions: int) -> tuple[float, ...] | None:
     return None
 
 
-def read_existing_embeddings(library_dir: str | Path) -> dict[str, ExistingEmbeddings]:
-    """Pose (512) and text (384) embeddings by clip_id; empty when the library has no such file."""
+class ExistingEmbeddingsByClip(dict):
+    """ExistingEmbeddings by (move_label or None, annotated clip id); `for_clip` finds an annotated
+    clip's (an entry without a label matches by id alone)."""
+
+    def for_clip(self, clip: AnnotatedClip) -> ExistingEmbeddings | None:
+        return self.get((clip.move_label, clip.source_id)) or self.get((None, clip.source_id))
+
+
+def read_existing_embeddings(library_dir: str | Path) -> ExistingEmbeddingsByClip:
+    """Pose (512) and text (384) embeddings by (move_label, clip_id) — ids repeat across labels; empty
+    when the library has no such file."""
     path = Path(library_dir) / EXISTING_EMBEDDINGS_FILE_NAME
     if not path.exists():
-        return {}
+        return ExistingEmbeddingsByClip()
     try:
         entries = json.loads(path.read_text())["embeddings"]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise LibraryError(f"cannot read {path}: {error}") from error
-    return {
-        str(entry["clip_id"]): ExistingEmbeddings(
-            pose_embedding=_vector(entry.get("pose_embedding"), 512),
-            text_embedding=_vector(entry.get("text_embedding"), 384),
-        )
-        for entry in entries
-        if "clip_id" in entry
-    }
+    return ExistingEmbeddingsByClip(
+        {
+            (entry.get("move_label"), str(entry["clip_id"])): ExistingEmbeddings(
+                pose_embedding=_vector(entry.get("pose_embedding"), 512),
+                text_embedding=_vector(entry.get("text_embedding"), 384),
+            )
+            for entry in entries
+            if "clip_id" in entry
+        }
+    )
 
 
 # ---------------------------------------------------------------------------------------------- ingested index
