@@ -734,8 +734,9 @@ def markdown(report: dict, summary: dict, command: str) -> str:
         "analysis instead of after the planning. Left, "
         "outside the job's own code: librosa's eager numba kernels (librosa 1.0 drops them but needs Python "
         "≥ 3.12; an own beat tracker would spare `librosa.beat` and its per-process compile), a slimmer "
-        "settings module for the job (django.setup loads the admin, DRF and the API's apps), and unique clip "
-        "ids in the library (above).",
+        "settings module for the job (django.setup loads the admin, DRF and the API's apps). Fixed since: "
+        "a clip id repeated in annotations.json (paseala) is indexed under a unique id, so no segment is "
+        "cut from the wrong clip and re-encoded.",
         "",
         "#### Against the targets",
         "",
