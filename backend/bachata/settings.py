@@ -1,4 +1,4 @@
-"""Django settings, configured from the environment (12-factor); see .env.example at the repository root."""
+"""Django settings, configured from the environment (12-factor); see backend/.env.example."""
 
 import os
 from pathlib import Path
@@ -207,7 +207,7 @@ CLOUD_RUN_JOB = os.environ.get("CLOUD_RUN_JOB", "")
 CLOUD_RUN_API_ENDPOINT = os.environ.get("CLOUD_RUN_API_ENDPOINT", "")
 CLOUD_RUN_TASK_TIMEOUT_SECONDS = int(os.environ.get("CLOUD_RUN_TASK_TIMEOUT_SECONDS", "600"))
 
-# ---- Adapters: storage, natural-language query parser, move index (see .env.example) ----
+# ---- Adapters: storage, natural-language query parser, move index (see backend/.env.example) ----
 # bachata.storage: where media lives. local = files under MEDIA_ROOT; gcs = an existing bucket (credentials
 # from the environment; STORAGE_EMULATOR_HOST points the client at an emulator).
 STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")  # local | gcs

@@ -97,7 +97,7 @@ def copy_sources(path: str) -> list[str]:
 
 
 def documented_settings() -> set[str]:
-    text = (REPO_ROOT / ".env.example").read_text()
+    text = (REPO_ROOT / "backend" / ".env.example").read_text()
     return set(re.findall(r"^([A-Z][A-Z0-9_]*)=", text, flags=re.MULTILINE))
 
 
