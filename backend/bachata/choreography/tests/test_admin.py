@@ -14,20 +14,10 @@ from bachata.choreography.admin import EstimatedCountPaginator
 from bachata.choreography.ledger.append import task_event_append, task_history_start
 from bachata.choreography.models import ChoreographyTask, TaskEvent
 
-from .launchers import RecordingLauncher
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("recording_launcher")]
 
 TASKS = "/admin/choreography/choreographytask/"
 EVENTS = "/admin/choreography/taskevent/"
-
-
-@pytest.fixture(autouse=True)
-def recording_launcher(settings):
-    settings.JOB_LAUNCHER = "bachata.choreography.tests.launchers.RecordingLauncher"
-    RecordingLauncher.launched.clear()
-    RecordingLauncher.cancelled.clear()
-    return RecordingLauncher
 
 
 def task_url(task_id):

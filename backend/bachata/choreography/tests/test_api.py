@@ -2,35 +2,15 @@
 
 import pytest
 
+from bachata.api.tests.assertions import assert_error
 from bachata.choreography.ledger.append import task_event_append
 from bachata.choreography.models import ChoreographyTask, TaskEvent
 from bachata.songs.models import LibrarySong, SongUpload
 
-from .launchers import RecordingLauncher
-
 # Transactional: the job launch runs on commit, before the response, exactly as in production.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("recording_launcher")]
 
 GENERATE = "/api/choreography/generate"
-
-
-@pytest.fixture(autouse=True)
-def recording_launcher(settings):
-    settings.JOB_LAUNCHER = "bachata.choreography.tests.launchers.RecordingLauncher"
-    RecordingLauncher.launched.clear()
-    RecordingLauncher.cancelled.clear()
-    return RecordingLauncher
-
-
-def assert_error(response, status, code=None, field=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["message"]
-    if code:
-        assert body["code"] == code
-    if field:
-        assert field in body["fields"]
-    return body
 
 
 def generate(api, **body):

@@ -27,17 +27,7 @@ from bachata.choreography.services import (
     tasks_reap,
 )
 
-from .launchers import RecordingLauncher
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def recording_launcher(settings):
-    settings.JOB_LAUNCHER = "bachata.choreography.tests.launchers.RecordingLauncher"
-    RecordingLauncher.launched.clear()
-    RecordingLauncher.cancelled.clear()
-    return RecordingLauncher
 
 
 def events_of(task_id):

@@ -1,20 +1,10 @@
 import pytest
 
+from bachata.api.tests.assertions import assert_error
 from bachata.choreography.ledger.append import task_event_append, task_history_start
 from bachata.collections.models import SavedChoreography
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_error(response, status, code=None, field=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["message"]
-    if code:
-        assert body["code"] == code
-    if field:
-        assert field in body["fields"]
-    return body
 
 
 def completed_task(user, **result):

@@ -1,4 +1,4 @@
-"""Shared by the instructors tests: URLs, the error-shape assertion, and the stored order of a plan."""
+"""Shared by the instructors tests: URLs and the stored order of a plan."""
 
 from bachata.instructors.models import ClassPlanSequence
 
@@ -12,18 +12,6 @@ def plan_url(plan, suffix: str = "") -> str:
 
 def sequence_url(sequence, suffix: str = "") -> str:
     return f"{PLANS}/{sequence.class_plan_id}/sequences/{sequence.pk}{suffix}"
-
-
-def assert_error(response, status: int, code: str | None = None, field: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"message", "code", "fields"}
-    assert body["message"]
-    if code:
-        assert body["code"] == code
-    if field:
-        assert field in body["fields"], body
-    return body
 
 
 def orders_of(plan) -> list[tuple[str, int]]:

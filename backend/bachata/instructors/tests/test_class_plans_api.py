@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from bachata.api.tests.assertions import assert_error
 from bachata.collections.models import SavedChoreography
 from bachata.instructors.models import ClassPlan, ClassPlanSequence
 
-from .helpers import DASHBOARD, PLANS, assert_error, plan_url
+from .helpers import DASHBOARD, PLANS, plan_url
 
 pytestmark = pytest.mark.django_db
 

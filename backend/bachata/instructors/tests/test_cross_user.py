@@ -2,9 +2,10 @@
 
 import pytest
 
+from bachata.api.tests.assertions import assert_error
 from bachata.instructors.models import ClassPlan, ClassPlanSequence
 
-from .helpers import DASHBOARD, PLANS, assert_error, orders_of, plan_url, sequence_url
+from .helpers import DASHBOARD, PLANS, orders_of, plan_url, sequence_url
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from bachata.api.tests.assertions import assert_error
 from bachata.instructors.models import ClassPlan, ClassPlanSequence
 
-from .helpers import DASHBOARD, assert_error, ids_in_order, plan_url
+from .helpers import DASHBOARD, ids_in_order, plan_url
 
 pytestmark = pytest.mark.django_db
 

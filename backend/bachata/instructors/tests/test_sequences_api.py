@@ -7,9 +7,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from bachata.api.tests.assertions import assert_error
 from bachata.instructors.models import ClassPlan, ClassPlanSequence
 
-from .helpers import assert_error, ids_in_order, orders_of, plan_url, sequence_url
+from .helpers import ids_in_order, orders_of, plan_url, sequence_url
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth.hashers import make_password
 
+from bachata.api.tests.assertions import assert_error
 from bachata.users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -15,16 +16,6 @@ def register(anon, **overrides):
     }
     body.update(overrides)
     return anon.post("/api/auth/register", body, format="json")
-
-
-def assert_error(response, status, code=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"message", "code", "fields"}
-    assert body["message"]
-    if code:
-        assert body["code"] == code
-    return body
 
 
 def test_register_returns_tokens_and_the_user(anon):
