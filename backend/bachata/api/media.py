@@ -12,8 +12,11 @@ from datetime import timedelta
 
 from django.core import signing
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import NotFound
 
-from bachata.storage import ObjectNotFound, Storage
+from bachata.storage import InvalidKey, ObjectNotFound, Storage, get_storage, legacy_video_path_to_key
 
 from .errors import error_body
 
@@ -112,6 +115,29 @@ def _chunks(storage: Storage, key: str, start: int, stop: int, chunk: int = 1 <<
             return
         position += len(data)
         yield data
+
+
+media_view_schema = extend_schema(
+    parameters=[OpenApiParameter("token", str, OpenApiParameter.QUERY, required=False)],
+    responses={
+        (200, "video/mp4"): OpenApiTypes.BINARY,
+        (206, "video/mp4"): OpenApiTypes.BINARY,
+        302: None,
+        416: None,
+    },
+)
+
+
+def stored_media_response(request, stored_path: str | None):
+    """The file a row points to — a storage key, or a legacy absolute file path — streamed or redirected
+    by `media_response`; 404 when the row points nowhere or outside the storage."""
+    if not stored_path:
+        raise NotFound("Not found.")
+    try:
+        key = legacy_video_path_to_key(stored_path)
+    except InvalidKey:
+        raise NotFound("This video is no longer available.") from None
+    return media_response(request, get_storage(), key)
 
 
 def media_url(path: str, kind: str, object_id, user_id: int) -> str:

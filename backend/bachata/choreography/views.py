@@ -1,5 +1,4 @@
 from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -9,10 +8,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bachata.api.errors import ApiError
-from bachata.api.media import media_response, requesting_user_id
+from bachata.api.media import media_view_schema, requesting_user_id, stored_media_response
 from bachata.api.pagination import StandardPagination
 from bachata.songs.selectors import library_song_exists, song_key_from_id, upload_for_user
-from bachata.storage import InvalidKey, get_storage, legacy_video_path_to_key
 
 from . import selectors, services
 from .audio_sources import AudioInputError, audio_input_parse
@@ -168,26 +166,12 @@ class TaskMediaView(APIView):
     throttle_classes = []
     field, kind = "video_path", "task-video"
 
-    @extend_schema(
-        parameters=[OpenApiParameter("token", str, OpenApiParameter.QUERY, required=False)],
-        responses={
-            (200, "video/mp4"): OpenApiTypes.BINARY,
-            (206, "video/mp4"): OpenApiTypes.BINARY,
-            302: None,
-            416: None,
-        },
-    )
+    @media_view_schema
     def get(self, request, task_id):
         user_id = requesting_user_id(request, self.kind, task_id)
         task = ChoreographyTask.objects.filter(pk=task_id, user_id=user_id).first() if user_id else None
         path = (task.result or {}).get(self.field) if task and task.status == "completed" else None
-        if not path:
-            raise NotFound("Not found.")
-        try:
-            key = legacy_video_path_to_key(path)
-        except InvalidKey:
-            raise NotFound("This video is no longer available.") from None
-        return media_response(request, get_storage(), key)
+        return stored_media_response(request, path)
 
 
 class TaskThumbnailView(TaskMediaView):

@@ -1,5 +1,4 @@
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
@@ -7,8 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bachata.api.media import media_response, requesting_user_id
-from bachata.storage import InvalidKey, get_storage, legacy_video_path_to_key
+from bachata.api.media import media_view_schema, requesting_user_id, stored_media_response
 
 from . import selectors, services
 from .models import SavedChoreography
@@ -98,26 +96,12 @@ class CollectionMediaView(APIView):
     field = "video_path"
     kind = "collection-video"
 
-    @extend_schema(
-        parameters=[OpenApiParameter("token", str, OpenApiParameter.QUERY, required=False)],
-        responses={
-            (200, "video/mp4"): OpenApiTypes.BINARY,
-            (206, "video/mp4"): OpenApiTypes.BINARY,
-            302: None,
-            416: None,
-        },
-    )
+    @media_view_schema
     def get(self, request, item_id):
         user_id = requesting_user_id(request, self.kind, item_id)
         item = SavedChoreography.objects.filter(pk=item_id, user_id=user_id).first() if user_id else None
         path = getattr(item, self.field) if item else None
-        if not path:
-            raise NotFound("Not found.")
-        try:
-            key = legacy_video_path_to_key(path.name)
-        except InvalidKey:
-            raise NotFound("This video is no longer available.") from None
-        return media_response(request, get_storage(), key)
+        return stored_media_response(request, path.name if path else None)
 
 
 class CollectionThumbnailView(CollectionMediaView):
