@@ -213,6 +213,8 @@ CLOUD_RUN_TASK_TIMEOUT_SECONDS = int(os.environ.get("CLOUD_RUN_TASK_TIMEOUT_SECO
 STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")  # local | gcs
 GCS_BUCKET = os.environ.get("GCS_BUCKET", "")
 STORAGE_SIGNED_URL_SECONDS = int(os.environ.get("STORAGE_SIGNED_URL_SECONDS", "3600"))
+# 0: the API streams GCS media itself instead of redirecting to signed URLs (emulators, compose.yaml).
+STORAGE_SIGNED_URLS = env_bool("STORAGE_SIGNED_URLS", True)
 # bachata.queryparser: auto = Gemini when GEMINI_API_KEY is set, else the rule-based parser.
 QUERY_PARSER = os.environ.get("QUERY_PARSER", "auto")  # auto | rules | gemini
 GEMINI_API_KEY = os.environ.get("GEMINI_API_KEY", "")
