@@ -133,6 +133,9 @@ MIDDLEWARE.insert(2, "corsheaders.middleware.CorsMiddleware")
 APPEND_SLASH = False  # paths answer with and without the slash themselves; no redirects of POSTs
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://127.0.0.1:5173,http://localhost:5173")
+# Origins whose unsafe requests (the admin's forms) are accepted when they reach the API through a proxy that
+# changes the Host header (the SPA's nginx: compose.yaml, the Cloud Run SPA service).
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID", "Content-Range", "Accept-Ranges"]
 
 CACHES = {
