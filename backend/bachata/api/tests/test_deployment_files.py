@@ -11,6 +11,8 @@ when docker-compose is installed.
 import os
 import re
 import shlex
+import shutil
+import subprocess
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,7 @@ RUNTIME_VARIABLES = {
     "PYTHONUNBUFFERED",
     "PYTHONDONTWRITEBYTECODE",
     "DJANGO_SETTINGS_MODULE",
+    "PYTHONPATH",
     "NUMBA_CACHE_DIR",
     "NUMBA_CPU_NAME",
     "WEB_CONCURRENCY",
@@ -186,12 +189,53 @@ def test_images_install_from_the_lock_only_their_own_package(path):
         i.arguments for i in dockerfile(path) if i.keyword == "ARG" and i.arguments.startswith("PYTHON_")
     ]
     assert bases == ["PYTHON_IMAGE=python:3.11-slim"]
-    syncs = [i.arguments for i in dockerfile(path) if i.keyword == "RUN" and "uv sync" in i.arguments]
-    assert syncs, f"{path} does not run uv sync"
+    tool = "uv export" if path == API_DOCKERFILE else "uv sync"
+    syncs = [i.arguments for i in dockerfile(path) if i.keyword == "RUN" and tool in i.arguments]
+    assert syncs, f"{path} does not run {tool}"
     for command in syncs:
         assert "--frozen" in command and "--no-dev" in command, command
         assert f"--package {PACKAGE_OF[path]}" in command, command
         assert not re.search(r"--(all-)?extras?\b|--all-packages|--all-groups|--group\b", command), command
+
+
+def _api_export_command() -> list[str]:
+    (command,) = [
+        i.arguments for i in dockerfile(API_DOCKERFILE) if i.keyword == "RUN" and "uv export" in i.arguments
+    ]
+    tokens = shlex.split(command)
+    return tokens[: tokens.index("-o")]  # to stdout
+
+
+def test_the_api_image_installs_the_exported_lock_with_uv_pip_into_the_system_python():
+    """What the build installs is what `uv export` of the lock says: every package pinned with its hashes."""
+    runs = [i.arguments for i in final_stage(API_DOCKERFILE) if i.keyword == "RUN"]
+    (install,) = [run for run in runs if "uv pip install" in run]
+    assert "uv pip install --system --no-cache --require-hashes" in install
+    assert "-r /tmp/requirements.txt" in install
+    assert not [run for run in runs if "uv sync" in run or "pip install" in run.replace("uv pip install", "")]
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.skip("uv is not on PATH")
+    exported = subprocess.run(
+        [uv, *_api_export_command()[1:]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO_ROOT,
+        check=True,
+    ).stdout
+    pins = dict(re.findall(r"^([a-z0-9][a-z0-9._-]*)==(\S+)", exported, flags=re.MULTILINE | re.IGNORECASE))
+    assert "-e " not in exported and "bachata" not in " ".join(pins)  # the code is copied, not installed
+    locked = {
+        entry["name"]: entry["version"]
+        for entry in tomllib.loads((REPO_ROOT / "uv.lock").read_text())["package"]
+        if "version" in entry
+    }
+    normalised = {name.lower().replace("_", "-").replace(".", "-"): pin for name, pin in pins.items()}
+    assert set(normalised) == lock_closure("bachata-backend") - {"bachata-backend"}
+    assert all(locked[name] == pin for name, pin in normalised.items())
+    assert exported.count("--hash=sha256:") >= len(pins)
+    assert not set(normalised) & HEAVY_PACKAGES
 
 
 def test_the_api_image_never_installs_the_video_job():

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from .test_deployment_files import REPO_ROOT, dockerfile, final_stage
+from .test_deployment_files import REPO_ROOT, dockerfile, dockerignore_rules, final_stage, in_context
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 ENVSUBST = shutil.which("envsubst")
-pytestmark = pytest.mark.skipif(
+needs_nginx = pytest.mark.skipif(
     not (NGINX and ENVSUBST),
     reason="nginx and envsubst are needed (apt-get install nginx-light gettext-base)",
 )
@@ -126,6 +126,32 @@ def test_the_image_serves_the_build_with_the_template_as_a_non_root_user():
     assert build[0].startswith("npm ci") and "npm run build" in build[1]
 
 
+def test_the_build_context_is_the_spas_sources_without_dependencies_or_builds():
+    rules = dockerignore_rules("frontend/Dockerfile")
+    needed = [
+        "frontend/package.json",
+        "frontend/package-lock.json",
+        "frontend/index.html",
+        "frontend/vite.config.js",
+        "frontend/src/main.jsx",
+        "frontend/src/pages/LoginPage.jsx",
+        "frontend/nginx.conf",
+    ]
+    assert [file for file in needed if not in_context(file, rules)] == []
+    never = [
+        "frontend/node_modules/react/index.js",
+        "frontend/dist/index.html",
+        "frontend/src/pages/LoginPage.test.jsx",
+        "frontend/.env",
+        "backend/manage.py",
+        "uv.lock",
+        ".git/HEAD",
+        "var/media/songs/song.wav",
+    ]
+    assert [file for file in never if in_context(file, rules)] == []
+
+
+@needs_nginx
 @pytest.mark.django_db(transaction=True)
 def test_spa_routes_get_index_html_revalidated_with_the_security_headers(nginx):
     status, headers, body = get(f"{nginx}/collections/42")
@@ -142,6 +168,7 @@ def test_spa_routes_get_index_html_revalidated_with_the_security_headers(nginx):
     assert get(f"{nginx}/")[2] == body
 
 
+@needs_nginx
 @pytest.mark.django_db(transaction=True)
 def test_hashed_assets_are_cached_for_a_year_and_compressed(nginx, dist):
     status, headers, body = get(f"{nginx}/{ASSET}", {"Accept-Encoding": "gzip"})
@@ -154,6 +181,7 @@ def test_hashed_assets_are_cached_for_a_year_and_compressed(nginx, dist):
     assert status == 404 and b'<div id="root">' not in body
 
 
+@needs_nginx
 @pytest.mark.django_db(transaction=True)
 def test_api_admin_and_static_are_the_apis_own_answers(nginx):
     status, headers, body = get(f"{nginx}/api/health")
@@ -170,6 +198,7 @@ def test_api_admin_and_static_are_the_apis_own_answers(nginx):
     assert "Content-Security-Policy" not in headers
 
 
+@needs_nginx
 @pytest.mark.django_db(transaction=True)
 def test_the_health_endpoint_of_nginx_itself(nginx):
     status, _, body = get(f"{nginx}/healthz")
