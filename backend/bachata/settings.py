@@ -126,6 +126,7 @@ INSTALLED_APPS += [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's assets served from /static/, no CDN (works behind any firewall)
     "bachata.api",
 ]
 MIDDLEWARE.insert(0, "bachata.api.middleware.RequestLogMiddleware")
@@ -180,6 +181,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Generate Bachata choreography videos from songs; collections; instructor class plans.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "DifficultyEnum": "bachata.vocabulary.Difficulty",
