@@ -183,7 +183,7 @@ for service in bachata-api bachata-spa; do
   new_revision="${service}-${REVISION_SUFFIX}"
   if [[ "$service" == bachata-api ]]; then
     API_SERVING_REVISION="${current:-$new_revision}"
-    template=api-service.yaml smoke_path=/api/health expected='"status"'
+    template=api-service.yaml smoke_path=/api/health expected='"database":"ok"'
   else
     SPA_SERVING_REVISION="${current:-$new_revision}"
     template=spa-service.yaml smoke_path=/ expected='id="root"'
@@ -196,7 +196,7 @@ for service in bachata-api bachata-spa; do
     die "$service: the new revision failed its smoke test at $candidate$smoke_path; traffic was not moved"
   fi
   if [[ "$service" == bachata-spa ]]; then
-    smoke_test "$candidate" /api/health '"status"' || die "$service: $candidate does not reach the API"
+    smoke_test "$candidate" /api/health '"database":"ok"' || die "$service: $candidate does not reach the API"
   fi
 done
 

@@ -344,7 +344,7 @@ FAKE_CURL = textwrap.dedent(
     #!/usr/bin/env bash
     echo "curl $*" >>"$FAKE_LOG"
     if [[ -n "${FAIL_ON:-}" && "$*" == *"$FAIL_ON"* ]]; then exit 22; fi
-    echo '{"status": "ok"} <div id="root"></div>'
+    echo '{"status":"ok","database":"ok"} <div id="root"></div>'
     """
 )
 
