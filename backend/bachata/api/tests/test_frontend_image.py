@@ -76,7 +76,7 @@ def nginx(live_server, dist, tmp_path):
     port = free_port()
     site = render_template(live_server.url, MEDIA_ORIGIN)
     assert "${" not in site
-    site = site.replace("listen 8080;", f"listen 127.0.0.1:{port};").replace("listen [::]:8080;", "")
+    site = site.replace("listen 8080;", f"listen 127.0.0.1:{port};")
     site = site.replace("root /usr/share/nginx/html;", f"root {dist};")
     (tmp_path / "site.conf").write_text(site)
     user = "user root;\n" if os.geteuid() == 0 else ""
