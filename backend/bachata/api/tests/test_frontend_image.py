@@ -18,7 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from .test_deployment_files import REPO_ROOT, dockerfile, dockerignore_rules, final_stage, in_context
+from .test_deployment_files import (
+    REPO_ROOT,
+    dockerfile,
+    dockerignore_rules,
+    env_assignments,
+    final_stage,
+    in_context,
+)
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 ENVSUBST = shutil.which("envsubst")
@@ -32,13 +39,11 @@ ASSET = "assets/index-3f9a1c2b.js"
 
 def render_template(api_origin: str, media_origin: str) -> str:
     """As docker-entrypoint.d/20-envsubst-on-templates.sh does with NGINX_ENVSUBST_FILTER set."""
-    (filter_env,) = [
-        token.split("=", 1)[1]
-        for i in final_stage("frontend/Dockerfile")
-        if i.keyword == "ENV"
-        for token in i.arguments.split()
-        if token.startswith("NGINX_ENVSUBST_FILTER=")
-    ]
+    environment = {}
+    for instruction in final_stage("frontend/Dockerfile"):
+        if instruction.keyword == "ENV":
+            environment |= env_assignments(instruction)  # unescaped as Docker does (`\$` is `$`)
+    filter_env = environment["NGINX_ENVSUBST_FILTER"]
     assert filter_env == "^(API_ORIGIN|MEDIA_ORIGIN)$"
     result = subprocess.run(
         [ENVSUBST, "${API_ORIGIN} ${MEDIA_ORIGIN}"],
