@@ -310,3 +310,57 @@ def test_docker_compose_accepts_the_file():
     # interpolation as docker-compose does it: no key from nowhere, `$$` reaching the shell as `$`
     assert resolved["api"]["environment"]["DJANGO_SECRET_KEY"] == ""
     assert "$(cat /run/bachata/django_secret_key)" in resolved["api"]["entrypoint"][2]
+
+
+def test_the_demo_one_shot_creates_the_bucket_and_puts_the_demo_song_where_the_api_lists_songs(
+    compose, tmp_path
+):
+    """The demo service's own storage steps, run with its environment against a GCS emulator (the in-process
+    gcp-storage-emulator standing in for fake-gcs-server): the bucket is created once, the song uploaded once."""
+    from gcp_storage_emulator.server import create_server
+
+    from bachata.songs.selectors import SONGS_PREFIX
+
+    demo = compose["services"]["demo"]
+    steps = [interpolate_defaults(step) for step in demo["command"][-1].split(" && ")]
+    storage_steps = [
+        step for step in steps if step.startswith("python -c") and ("bucket" in step or "save(" in step)
+    ]
+    assert len(storage_steps) == 2
+    songs = tmp_path / "demo-songs"
+    songs.mkdir()
+    (songs / "demo_bachata_128bpm.wav").write_bytes(b"RIFF demo song")
+
+    server = create_server("127.0.0.1", 0, in_memory=True)
+    server.start()
+    try:
+        emulator = f"http://127.0.0.1:{server._api._httpd.server_address[1]}"
+        environment = {**os.environ, **demo["environment"], "STORAGE_EMULATOR_HOST": emulator}
+        environment = {key: interpolate_defaults(str(value)) for key, value in environment.items()}
+        environment["DJANGO_SECRET_KEY"] = "what-the-entrypoint-reads-from-the-volume"
+        for _ in range(2):  # idempotent: a second `up` changes nothing
+            for step in storage_steps:
+                script = step.replace("/tmp/demo-songs", str(songs)).replace(
+                    "python -c", f"{sys.executable} -c", 1
+                )
+                result = subprocess.run(
+                    ["/bin/sh", "-c", script],
+                    env=environment,
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    cwd=REPO_ROOT,
+                )
+                assert result.returncode == 0, result.stderr
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud import storage
+
+        client = storage.Client(
+            project="p", credentials=AnonymousCredentials(), client_options={"api_endpoint": emulator}
+        )
+        bucket = client.bucket(demo["environment"]["GCS_BUCKET"])
+        names = [blob.name for blob in client.list_blobs(bucket)]
+        assert names == [f"{SONGS_PREFIX}demo_bachata_128bpm.wav"]
+        assert bucket.get_blob(names[0]).download_as_bytes() == b"RIFF demo song"
+    finally:
+        server.stop()
