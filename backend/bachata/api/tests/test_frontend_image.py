@@ -208,3 +208,27 @@ def test_api_admin_and_static_are_the_apis_own_answers(nginx):
 def test_the_health_endpoint_of_nginx_itself(nginx):
     status, _, body = get(f"{nginx}/healthz")
     assert (status, body) == (200, b"ok\n")
+
+
+@needs_nginx
+@pytest.mark.django_db(transaction=True)
+def test_videos_play_through_the_proxy_with_http_ranges(nginx, settings, tmp_path, user):
+    """A <video> seeks with Range requests on the SPA's origin: nginx passes them to the API and its 206s back."""
+    from bachata.api.media import media_url
+    from bachata.collections.models import SavedChoreography
+    from bachata.storage import get_storage
+
+    settings.STORAGE_BACKEND, settings.MEDIA_ROOT = "local", tmp_path / "media"
+    key = "choreographies/2026/12/through-nginx.mp4"
+    get_storage().save(key, bytes(range(256)) * 40, "video/mp4")
+    item = SavedChoreography.objects.create(
+        user=user, title="through nginx", video_path=key, difficulty="beginner", duration=1.0
+    )
+    url = nginx + media_url(f"/api/collections/{item.pk}/video", "collection-video", item.pk, user.pk)
+    status, headers, body = get(url, {"Range": "bytes=256-511", "Accept-Encoding": "gzip"})
+    assert status == 206
+    assert headers["Content-Range"] == "bytes 256-511/10240"
+    assert "Content-Encoding" not in headers and body == bytes(range(256))
+    status, headers, body = get(url)
+    assert (status, headers["Content-Type"], len(body)) == (200, "video/mp4", 10240)
+    assert get(nginx + f"/api/collections/{item.pk}/video?token=forged")[0] == 404
