@@ -8,10 +8,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
+from bachata.api.legacy_schema import describe_schema  # the one description, shared with the API's check
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
@@ -190,46 +190,6 @@ def snapshot_legacy_rows(
         )
         snapshot[table] = [dict(zip(names, row, strict=True)) for row in conn.execute(query).fetchall()]
     return snapshot
-
-
-def describe_schema(conn: psycopg.Connection, tables: list[str] | tuple[str, ...]) -> dict[str, Any]:
-    """Columns (name, type, length, nullability, identity, default), indexes (name -> definition) and
-    constraints (name -> definition incl. DEFERRABLE/INITIALLY DEFERRED, deferrable) of the given tables."""
-    tables = list(tables)
-    columns: dict[str, list[dict]] = {t: [] for t in tables}
-    for table, name, data_type, length, nullable, identity, generation, default in conn.execute(
-        """
-        SELECT table_name, column_name, data_type, character_maximum_length, is_nullable, is_identity,
-               identity_generation, column_default
-        FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ANY(%s)
-        ORDER BY table_name, ordinal_position
-        """,
-        (tables,),
-    ):
-        columns[table].append(
-            {"name": name, "type": data_type, "length": length, "nullable": nullable, "identity": identity,
-             "identity_generation": generation, "default": default}
-        )  # fmt: skip
-    indexes = {
-        (table, name): definition
-        for table, name, definition in conn.execute(
-            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY(%s)",
-            (tables,),
-        )
-    }
-    constraints = {
-        (table, name): (definition, deferrable)
-        for table, name, definition, deferrable in conn.execute(
-            """
-            SELECT rel.relname, con.conname, pg_get_constraintdef(con.oid), con.condeferrable
-            FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid
-            JOIN pg_namespace ns ON ns.oid = rel.relnamespace
-            WHERE ns.nspname = 'public' AND rel.relname = ANY(%s)
-            """,
-            (tables,),
-        )
-    }
-    return {"columns": columns, "indexes": indexes, "constraints": constraints}
 
 
 def public_tables(conn: psycopg.Connection) -> set[str]:

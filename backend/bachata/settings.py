@@ -126,6 +126,7 @@ INSTALLED_APPS += [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's assets served from /static/, no CDN (works behind any firewall)
     "bachata.api",
 ]
 MIDDLEWARE.insert(0, "bachata.api.middleware.RequestLogMiddleware")
@@ -133,6 +134,9 @@ MIDDLEWARE.insert(2, "corsheaders.middleware.CorsMiddleware")
 APPEND_SLASH = False  # paths answer with and without the slash themselves; no redirects of POSTs
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://127.0.0.1:5173,http://localhost:5173")
+# Origins whose unsafe requests (the admin's forms) are accepted when they reach the API through a proxy that
+# changes the Host header (the SPA's nginx: compose.yaml, the Cloud Run SPA service).
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID", "Content-Range", "Accept-Ranges"]
 
 CACHES = {
@@ -177,6 +181,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Generate Bachata choreography videos from songs; collections; instructor class plans.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "DifficultyEnum": "bachata.vocabulary.Difficulty",
@@ -213,6 +220,8 @@ CLOUD_RUN_TASK_TIMEOUT_SECONDS = int(os.environ.get("CLOUD_RUN_TASK_TIMEOUT_SECO
 STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")  # local | gcs
 GCS_BUCKET = os.environ.get("GCS_BUCKET", "")
 STORAGE_SIGNED_URL_SECONDS = int(os.environ.get("STORAGE_SIGNED_URL_SECONDS", "3600"))
+# 0: the API streams GCS media itself instead of redirecting to signed URLs (emulators, compose.yaml).
+STORAGE_SIGNED_URLS = env_bool("STORAGE_SIGNED_URLS", True)
 # bachata.queryparser: auto = Gemini when GEMINI_API_KEY is set, else the rule-based parser.
 QUERY_PARSER = os.environ.get("QUERY_PARSER", "auto")  # auto | rules | gemini
 GEMINI_API_KEY = os.environ.get("GEMINI_API_KEY", "")

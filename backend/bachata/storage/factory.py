@@ -17,10 +17,10 @@ def _local(root: str):
 
 
 @lru_cache(maxsize=4)
-def _gcs(bucket: str, url_seconds: int):
+def _gcs(bucket: str, url_seconds: int, signed_urls: bool):
     from .gcs import GCSStorage
 
-    return GCSStorage(bucket, url_lifetime=timedelta(seconds=url_seconds))
+    return GCSStorage(bucket, url_lifetime=timedelta(seconds=url_seconds), signed_urls=signed_urls)
 
 
 def get_storage() -> Storage:
@@ -30,5 +30,5 @@ def get_storage() -> Storage:
     if backend == "gcs":
         if not settings.GCS_BUCKET:
             raise ImproperlyConfigured("STORAGE_BACKEND=gcs needs GCS_BUCKET")
-        return _gcs(settings.GCS_BUCKET, settings.STORAGE_SIGNED_URL_SECONDS)
+        return _gcs(settings.GCS_BUCKET, settings.STORAGE_SIGNED_URL_SECONDS, settings.STORAGE_SIGNED_URLS)
     raise ImproperlyConfigured(f"STORAGE_BACKEND must be local or gcs, not {backend!r}")

@@ -4,6 +4,10 @@ Credentials come from the environment (the Cloud Run service account, GOOGLE_APP
 STORAGE_EMULATOR_HOST points the client at an emulator. Signed URLs are V4: credentials that hold a private
 key sign locally; token-only credentials (Cloud Run's metadata server) sign through the IAM signBlob API,
 which needs the service account to have `iam.serviceAccounts.signBlob` on itself.
+
+With `signed_urls=False` (STORAGE_SIGNED_URLS=0) `url_for` returns None and the API streams the bytes itself
+(HTTP ranges through `read`): for an emulator, whose anonymous client cannot sign and whose address browsers
+cannot reach (compose.yaml), or where the service account may not sign.
 """
 
 import contextlib
@@ -28,11 +32,13 @@ class GCSStorage:
         client: storage.Client | None = None,
         signing_credentials: google.auth.credentials.Credentials | None = None,
         url_lifetime: timedelta = timedelta(hours=1),
+        signed_urls: bool = True,
     ):
         self.client = client or storage.Client()
         self.bucket = self.client.bucket(bucket_name)
         self.signing_credentials = signing_credentials
         self.url_lifetime = url_lifetime
+        self.signed_urls = signed_urls
 
     def _blob(self, key: str) -> storage.Blob:
         return self.bucket.blob(validate_key(key))
@@ -86,6 +92,8 @@ class GCSStorage:
 
     def url_for(self, key: str, expires: timedelta | None = None) -> str | None:
         blob = self._blob(key)
+        if not self.signed_urls:
+            return None
         credentials = self.signing_credentials or self.client._credentials  # the client's own (ADC)
         options = {}
         if not isinstance(credentials, google.auth.credentials.Signing):

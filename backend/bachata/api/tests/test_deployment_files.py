@@ -1,5 +1,6 @@
 """Keeps the container files honest without a Docker engine: backend/Dockerfile (the API image),
-videojob/Dockerfile (the job image), their <Dockerfile>.dockerignore files and compose.yaml.
+videojob/Dockerfile (the job image) and their <Dockerfile>.dockerignore files (compose.yaml: test_compose_file.py;
+the SPA image: test_frontend_image.py; Cloud Run: test_cloudrun_definitions.py).
 
 The Dockerfiles are read instruction by instruction, the build contexts are evaluated with the
 .dockerignore rules, compose.yaml is parsed with PyYAML (drf-spectacular's dependency), the images'
@@ -14,12 +15,9 @@ import shutil
 import subprocess
 import tomllib
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-import yaml
 from django.conf import settings
 from django.urls import resolve
 
@@ -36,6 +34,7 @@ RUNTIME_VARIABLES = {
     "PYTHONUNBUFFERED",
     "PYTHONDONTWRITEBYTECODE",
     "DJANGO_SETTINGS_MODULE",
+    "PYTHONPATH",
     "NUMBA_CACHE_DIR",
     "NUMBA_CPU_NAME",
     "WEB_CONCURRENCY",
@@ -175,24 +174,6 @@ def source_files(folder: str) -> list[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def compose() -> dict:
-    return yaml.safe_load((REPO_ROOT / "compose.yaml").read_text())
-
-
-def our_services(compose: dict) -> dict[str, dict]:
-    """The services that run one of the project's images."""
-    return {
-        name: service
-        for name, service in compose["services"].items()
-        if "build" in service or str(service.get("image", "")).startswith("bachata-buddy/")
-    }
-
-
-def dockerfile_of(service: dict) -> str:
-    return service["build"]["dockerfile"]
-
-
 # ---------------------------------------------------------------------------------------------- Dockerfiles
 
 
@@ -208,12 +189,53 @@ def test_images_install_from_the_lock_only_their_own_package(path):
         i.arguments for i in dockerfile(path) if i.keyword == "ARG" and i.arguments.startswith("PYTHON_")
     ]
     assert bases == ["PYTHON_IMAGE=python:3.11-slim"]
-    syncs = [i.arguments for i in dockerfile(path) if i.keyword == "RUN" and "uv sync" in i.arguments]
-    assert syncs, f"{path} does not run uv sync"
+    tool = "uv export" if path == API_DOCKERFILE else "uv sync"
+    syncs = [i.arguments for i in dockerfile(path) if i.keyword == "RUN" and tool in i.arguments]
+    assert syncs, f"{path} does not run {tool}"
     for command in syncs:
         assert "--frozen" in command and "--no-dev" in command, command
         assert f"--package {PACKAGE_OF[path]}" in command, command
         assert not re.search(r"--(all-)?extras?\b|--all-packages|--all-groups|--group\b", command), command
+
+
+def _api_export_command() -> list[str]:
+    (command,) = [
+        i.arguments for i in dockerfile(API_DOCKERFILE) if i.keyword == "RUN" and "uv export" in i.arguments
+    ]
+    tokens = shlex.split(command)
+    return tokens[: tokens.index("-o")]  # to stdout
+
+
+def test_the_api_image_installs_the_exported_lock_with_uv_pip_into_the_system_python():
+    """What the build installs is what `uv export` of the lock says: every package pinned with its hashes."""
+    runs = [i.arguments for i in final_stage(API_DOCKERFILE) if i.keyword == "RUN"]
+    (install,) = [run for run in runs if "uv pip install" in run]
+    assert "uv pip install --system --no-cache --require-hashes" in install
+    assert "-r /tmp/requirements.txt" in install
+    assert not [run for run in runs if "uv sync" in run or "pip install" in run.replace("uv pip install", "")]
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.skip("uv is not on PATH")
+    exported = subprocess.run(
+        [uv, *_api_export_command()[1:]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO_ROOT,
+        check=True,
+    ).stdout
+    pins = dict(re.findall(r"^([a-z0-9][a-z0-9._-]*)==(\S+)", exported, flags=re.MULTILINE | re.IGNORECASE))
+    assert "-e " not in exported and "bachata" not in " ".join(pins)  # the code is copied, not installed
+    locked = {
+        entry["name"]: entry["version"]
+        for entry in tomllib.loads((REPO_ROOT / "uv.lock").read_text())["package"]
+        if "version" in entry
+    }
+    normalised = {name.lower().replace("_", "-").replace(".", "-"): pin for name, pin in pins.items()}
+    assert set(normalised) == lock_closure("bachata-backend") - {"bachata-backend"}
+    assert all(locked[name] == pin for name, pin in normalised.items())
+    assert exported.count("--hash=sha256:") >= len(pins)
+    assert not set(normalised) & HEAVY_PACKAGES
 
 
 def test_the_api_image_never_installs_the_video_job():
@@ -318,102 +340,3 @@ def test_the_job_image_warms_numba_and_the_demo_library_at_build_time():
     assert warmed
     assert instructions[-1].keyword == "ENTRYPOINT"
     assert instructions[-1].arguments == '["python", "-m", "videojob"]'
-
-
-# ---------------------------------------------------------------------------------------------- compose.yaml
-
-
-def test_compose_has_the_services_and_no_keys_docker_compose_1_29_rejects(compose):
-    assert {"db", "elasticsearch", "migrate", "api", "job"} <= set(compose["services"])
-    assert "name" not in compose and "version" not in compose
-    assert compose["services"]["job"]["profiles"] == ["job"]  # not started by `up`
-    assert compose["services"]["db"]["image"].startswith("postgres:15")
-
-
-def test_compose_builds_the_project_images_from_the_repository_root(compose):
-    images: dict[str, str] = {}
-    for name, service in our_services(compose).items():
-        build = service["build"]
-        assert build["context"] == ".", name
-        assert build["dockerfile"] in PACKAGE_OF, name
-        assert images.setdefault(service["image"], build["dockerfile"]) == build["dockerfile"], name
-
-
-def test_compose_sets_only_documented_settings(compose):
-    documented = documented_settings()
-    for name, service in our_services(compose).items():
-        unknown = set(service.get("environment", {})) - documented
-        assert not unknown, f"{name} sets variables that .env.example does not document: {sorted(unknown)}"
-
-
-def test_compose_services_reach_each_other_by_service_name(compose):
-    db = compose["services"]["db"]["environment"]
-    for service in our_services(compose).values():
-        environment = service["environment"]
-        database = urlsplit(environment["DATABASE_URL"])
-        assert (database.hostname, database.path.lstrip("/")) == ("db", db["POSTGRES_DB"])
-        assert (database.username, database.password) == (db["POSTGRES_USER"], db["POSTGRES_PASSWORD"])
-        if environment.get("MOVE_INDEX") == "elasticsearch":
-            assert urlsplit(environment["ELASTICSEARCH_URL"]).hostname == "elasticsearch"
-
-
-def test_compose_elasticsearch_has_the_client_major_version(compose):
-    server = compose["services"]["elasticsearch"]["image"].rpartition(":")[2]
-    assert server.split(".")[0] == version("elasticsearch").split(".")[0]
-
-
-def test_compose_migrate_runs_manage_py_from_the_api_image(compose):
-    migrate = compose["services"]["migrate"]
-    assert dockerfile_of(migrate) == API_DOCKERFILE
-    assert migrate["command"][:3] == ["python", "backend/manage.py", "migrate"]
-
-
-def test_compose_starts_local_jobs_only_where_the_job_is_installed(compose):
-    """The local launcher runs `python -m videojob` beside the API: the API image cannot (no videojob)."""
-    for name, service in our_services(compose).items():
-        if service["environment"].get("JOB_LAUNCHER") == LOCAL_LAUNCHER and name != "migrate":
-            assert dockerfile_of(service) == JOB_DOCKERFILE, name
-    api = compose["services"]["api"]
-    assert api["entrypoint"][:2] == [
-        "gunicorn",
-        f"{settings.WSGI_APPLICATION.rpartition('.')[0]}:application",
-    ]
-    assert "/api/health" in " ".join(api["healthcheck"]["test"])
-
-
-def test_compose_waits_only_on_services_that_can_report(compose):
-    services = compose["services"]
-    for name, service in services.items():
-        for dependency, condition in (service.get("depends_on") or {}).items():
-            if condition["condition"] == "service_healthy":
-                assert "healthcheck" in services[dependency], f"{name} waits on {dependency}"
-            elif condition["condition"] == "service_completed_successfully":
-                assert "ports" not in services[dependency], f"{dependency} is not a one-shot"
-
-
-def test_compose_media_root_is_one_shared_volume(compose):
-    mounts = set()
-    for name, service in our_services(compose).items():
-        media_root = service["environment"].get("MEDIA_ROOT")
-        if name == "migrate" or not media_root:
-            continue
-        volume = [v for v in service.get("volumes", []) if v.split(":")[1] == media_root]
-        assert len(volume) == 1, f"{name} keeps MEDIA_ROOT in its own container"
-        mounts.add(volume[0].split(":")[0])
-    assert len(mounts) == 1 and mounts <= set(compose["volumes"])
-
-
-def test_docker_compose_accepts_the_file():
-    binary = shutil.which("docker-compose")
-    if binary is None:
-        pytest.skip(
-            "docker-compose is not installed (apt-get install docker-compose) to validate compose.yaml"
-        )
-    result = subprocess.run(
-        [binary, "-f", str(REPO_ROOT / "compose.yaml"), "--profile", "job", "config", "-q"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=REPO_ROOT,
-    )
-    assert result.returncode == 0, result.stderr

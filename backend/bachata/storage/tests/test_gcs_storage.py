@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from google.cloud import storage
 
+from bachata.storage.gcs import GCSStorage
+
 from .conftest import BUCKET
 
 
@@ -43,3 +45,33 @@ def test_keys_are_object_names_in_the_bucket(gcs_storage):
     blob = client.bucket(BUCKET).get_blob("output/user_3/besame_balanced_choreography.mp4")
     assert blob.download_as_bytes() == b"legacy"
     assert gcs_storage.local_path("output/user_3/besame_balanced_choreography.mp4") is None
+
+
+def test_without_signed_urls_the_api_streams_ranges_from_the_bucket(gcs_storage, rf):
+    """STORAGE_SIGNED_URLS=0 (compose.yaml's fake-gcs-server): no redirect to an address browsers cannot
+    reach; the media view answers the browser's range requests from the bucket itself."""
+    from bachata.api.media import media_response
+
+    gcs_storage.save("choreographies/2025/01/c.mp4", bytes(range(256)) * 8, "video/mp4")
+    unsigned = GCSStorage(BUCKET, client=gcs_storage.client, signed_urls=False)
+    assert unsigned.url_for("choreographies/2025/01/c.mp4") is None
+
+    response = media_response(
+        rf.get("/", HTTP_RANGE="bytes=256-511"), unsigned, "choreographies/2025/01/c.mp4"
+    )
+    assert response.status_code == 206
+    assert response["Content-Range"] == "bytes 256-511/2048"
+    assert b"".join(response.streaming_content) == bytes(range(256))
+    whole = media_response(rf.get("/"), unsigned, "choreographies/2025/01/c.mp4")
+    assert (whole.status_code, whole["Content-Type"], whole["Content-Length"]) == (200, "video/mp4", "2048")
+    missing = media_response(rf.get("/"), unsigned, "choreographies/2025/01/gone.mp4")
+    assert missing.status_code == 404
+
+
+def test_the_factory_turns_signed_urls_off_from_settings(settings, gcs_emulator):
+    from bachata.storage import get_storage
+
+    settings.STORAGE_BACKEND, settings.GCS_BUCKET, settings.STORAGE_SIGNED_URLS = "gcs", BUCKET, False
+    assert get_storage().url_for("songs/any.mp3") is None
+    settings.STORAGE_SIGNED_URLS = True
+    assert get_storage().signed_urls is True
