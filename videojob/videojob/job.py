@@ -134,7 +134,9 @@ def _make_and_publish(config: JobConfig, reporter: TaskReporter, workdir: Path, 
     )
     reporter.stage("finalizing", STAGE_PERCENT["finalizing"])
     _remember_library_song(config.audio_input, made)
-    task = ChoreographyTask.objects.get(pk=config.task_id)
+    task = ChoreographyTask.objects.filter(pk=config.task_id).first()
+    if task is None:
+        raise TaskGone("the task was deleted")  # the legacy app's cancel and purge delete rows
     # One key per task (stable across attempts, never another task's), under the legacy date prefixes.
     month = task.created_at.strftime("%Y/%m")
     video_key = f"choreographies/{month}/{config.task_id}.mp4"

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from bachata.choreography.ledger.append import task_event_append
-from bachata.choreography.ledger.errors import CancelRequested, IllegalTransition
+from bachata.choreography.ledger.errors import CancelRequested, IllegalTransition, TaskNotFound
 from bachata.choreography.models import ChoreographyTask
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ class TaskReporter:
         self.execution = execution
         self.attempt: int | None = None
         self.cancel_event = threading.Event()
+        self.gone = threading.Event()
         self._stage, self._percent, self._message = "initializing", 0, None
         self._last_event_at = 0.0
         self._lock = threading.Lock()
@@ -50,7 +51,7 @@ class TaskReporter:
             except CancelRequested:
                 self.cancel_event.set()
                 raise JobCancelled() from None
-            except IllegalTransition as exc:
+            except (IllegalTransition, TaskNotFound) as exc:  # not found: the legacy app deleted the task
                 raise TaskGone(exc.message) from exc
             self._last_event_at = time.monotonic()
 
@@ -64,7 +65,7 @@ class TaskReporter:
             except CancelRequested:
                 self.cancel_event.set()
                 raise JobCancelled() from None
-            except IllegalTransition as exc:
+            except (IllegalTransition, TaskNotFound) as exc:  # not found: the legacy app deleted the task
                 raise TaskGone(exc.message) from exc
             self.attempt = event.attempt
             self._last_event_at = time.monotonic()
@@ -114,13 +115,15 @@ class TaskReporter:
                     actor="job",
                     attempt=self.attempt,
                 )
-            except IllegalTransition as exc:
+            except (IllegalTransition, TaskNotFound) as exc:
                 logger.info("task %s: cancellation not recorded (%s)", self.task_id, exc.message)
                 return False
         return True
 
     # -- cancellation --------------------------------------------------------------------------------------
     def check_cancelled(self) -> None:
+        if self.gone.is_set():
+            raise TaskGone("the task was deleted")
         if self.cancel_event.is_set():
             raise JobCancelled()
 
@@ -133,6 +136,10 @@ class TaskReporter:
         try:
             while not self._stop.wait(CANCEL_POLL_SECONDS):
                 row = ChoreographyTask.objects.filter(pk=self.task_id).values_list("status", "stage").first()
+                if (
+                    row is None
+                ):  # deleted (the legacy app's cancel and purge delete rows): nothing to report to
+                    self.gone.set()
                 if row is None or row[1] == "cancelling" or row[0] in ("completed", "failed"):
                     self.cancel_event.set()
                     return

@@ -5,9 +5,9 @@
 #
 # An outside write is
 # - refused and recorded as `outside_write_refused` (the row keeps its projected columns) when the task is the
-#   new system's (its history has events other than adoptions) or is completed: nothing leaves completed,
-#   and only the ledger moves a task the ledger runs (the legacy stuck cleanup cannot kill a live job, a stale
-#   save cannot undo a result);
+#   new system's (its history has events other than adoptions), or when it would take a task out of
+#   `completed`: nothing leaves completed, and only the ledger moves a task the ledger runs (the legacy stuck
+#   cleanup cannot kill a live job, a stale save cannot undo a result);
 # - otherwise applied and recorded as `adopted` with the columns it wrote (legacy tasks keep working exactly
 #   as the legacy app expects, and fold(events) == columns after every write).
 from django.db import migrations, models
@@ -64,7 +64,7 @@ BEGIN
         WHERE task_id = OLD.task_id AND type NOT IN ('adopted', 'outside_write_refused')
     );
 
-    IF owned OR OLD.status = 'completed' THEN
+    IF owned OR (OLD.status = 'completed' AND NEW.status <> 'completed') THEN
         INSERT INTO task_events (task_id, seq, type, payload, attempt, actor, created_at, projection_digest)
         VALUES (OLD.task_id, last_seq + 1, 'outside_write_refused',
                 jsonb_build_object(
