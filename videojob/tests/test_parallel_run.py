@@ -4,16 +4,20 @@ The legacy app runs on its own connection (bachata/choreography/tests/legacy_app
 job: its 5-minute stuck cleanup and its stale saves of rows it read, over and over, or its cancel (a delete).
 """
 
+import os
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from bachata.choreography.ledger.append import stored_event
 from bachata.choreography.ledger.projection import PROJECTED_COLUMNS, fold
 from bachata.choreography.models import ChoreographyTask, TaskEvent
-from bachata.choreography.tests.legacy_app import LegacyApp
+from bachata.choreography.tests.legacy_app import LegacyApp, legacy_find_video
+from bachata.collections.models import SavedChoreography
 from bachata.storage import get_storage
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from test_job import config_for, job_settings, new_task  # noqa: F401 (job_settings: the fixture)
@@ -62,6 +66,13 @@ def test_the_job_finishes_through_the_legacy_stuck_cleanup_and_stale_saves(user)
     row = ChoreographyTask.objects.get(pk=task.pk)
     assert (row.status, row.progress, row.error) == ("completed", 100, None)
     assert get_storage().exists(row.result["video_path"])
+    # The legacy result card and collection pages play it: its lookup finds the same bytes, not a copy.
+    found = legacy_find_video(settings.MEDIA_ROOT, row.result["video_filename"], user.pk)
+    saved = SavedChoreography.objects.get(pk=row.result["saved_choreography_id"])
+    assert found == legacy_find_video(settings.MEDIA_ROOT, Path(saved.video_path.name).name, user.pk)
+    assert found and os.path.samefile(found, get_storage().local_path(row.result["video_path"]))
+    assert oct(os.stat(found).st_mode & 0o777) == oct(0o644)
+    assert "metadata_path" in row.result
     rows = list(TaskEvent.objects.filter(task_id=task.pk).order_by("seq"))
     types = [r.type for r in rows]
     assert types.count("completed") == 1 and "failed" not in types
@@ -94,5 +105,5 @@ def test_the_legacy_cancel_deletes_a_running_task_and_the_job_stops_cleanly(user
     assert errors == []
     assert not ChoreographyTask.objects.filter(pk=task.pk).exists()
     assert not TaskEvent.objects.filter(task_id=task.pk).exists()
-    assert not [k for k in get_storage().list_keys("choreographies/") if task.pk in k]
+    assert not [k for k in get_storage().list_keys() if task.pk in k]  # nor its legacy alias
     connection.close()

@@ -168,3 +168,16 @@ class LegacyApp:
             execute("DELETE FROM users_groups WHERE user_id = %s", [user_id])
             execute("DELETE FROM users_user_permissions WHERE user_id = %s", [user_id])
             execute("DELETE FROM users WHERE id = %s", [user_id])
+
+
+def legacy_find_video(media_root, filename: str, user_id: int):
+    """The legacy `/video/<filename>/` lookup: output/user_<id>/, then any output/user_*/, then output/."""
+    import glob
+    import os
+
+    candidates = [
+        os.path.join(media_root, "output", f"user_{user_id}", filename),
+        *sorted(glob.glob(os.path.join(media_root, "output", "user_*", filename))),
+        os.path.join(media_root, "output", filename),
+    ]
+    return next((path for path in candidates if os.path.exists(path)), None)
