@@ -33,7 +33,10 @@ from migrations_legacy.builder import (
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ALL_LEGACY = LEGACY_TABLES + LEGACY_M2M_TABLES
 EVERY_LEGACY_TABLE = tuple(legacy_columns())  # the 14 tables of schema.sql, framework tables included
-NEW_NULLABLE_COLUMNS = {("choreography_tasks", "job_execution_name")}
+NEW_NULLABLE_COLUMNS = {
+    ("choreography_tasks", "job_execution_name"),
+    ("saved_choreographies", "thumbnail_key"),
+}
 FRAMEWORK_TABLES = ("django_migrations", "django_content_type", "auth_permission", "auth_group",
                     "auth_group_permissions", "django_admin_log")  # fmt: skip
 SEED, USERS = 42, 6

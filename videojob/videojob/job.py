@@ -187,7 +187,7 @@ def _auto_save(
             "user": user,
             "title": (title or "My choreography")[:200],
             "video_path": video_key,
-            "thumbnail_path": thumbnail_key,
+            "thumbnail": thumbnail_key,  # the legacy thumbnail_path stays NULL (legacy <img src>)
             "difficulty": config.difficulty,
             "duration": round(made.render.duration, 3),
             "music_info": {

@@ -46,7 +46,7 @@ def collection_item_from_task(
                 "user": user,
                 "title": title,
                 "video_path": result["video_path"],
-                "thumbnail_path": result.get("thumbnail_path"),
+                "thumbnail": result.get("thumbnail_path"),
                 "difficulty": difficulty,
                 "duration": float(result.get("duration") or result.get("sequence_duration") or 0.0),
                 "music_info": {
@@ -89,7 +89,7 @@ def collection_items_delete(*, user, items) -> int:
         return 0
     ids = [item.pk for item in items]
     files = {item.video_path.name for item in items} | {
-        item.thumbnail_path.name for item in items if item.thumbnail_path
+        item.thumbnail.name for item in items if item.thumbnail
     }
     # The alias the job published for the legacy video lookup goes with a new-layout video.
     files |= {
