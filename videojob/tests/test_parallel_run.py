@@ -107,3 +107,15 @@ def test_the_legacy_cancel_deletes_a_running_task_and_the_job_stops_cleanly(user
     assert not TaskEvent.objects.filter(task_id=task.pk).exists()
     assert not [k for k in get_storage().list_keys() if task.pk in k]  # nor its legacy alias
     connection.close()
+
+
+def test_a_failed_tasks_error_names_no_server_path(user):
+    get_storage().save("songs/notes.mp3", b"not audio at all" * 100, "audio/mpeg")
+    task = new_task(user, audio_input="songs/notes.mp3")
+    assert run_job(config_for(task, audio_input="songs/notes.mp3")) == 0
+    row = ChoreographyTask.objects.get(pk=task.pk)
+    assert row.status == "failed" and row.error.startswith("Music analysis failed:")
+    media_root = str(Path(settings.MEDIA_ROOT).resolve())
+    assert media_root not in row.error and str(settings.MEDIA_ROOT) not in row.error
+    assert "notes.mp3" in row.error  # the decoder's message still says which file
+    assert row.error.count("/") == 0, row.error

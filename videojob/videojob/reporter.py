@@ -1,6 +1,7 @@
 """The job's voice in the ledger: one attempt's events, a heartbeat, and cooperative cancellation."""
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -12,6 +13,16 @@ from bachata.choreography.models import ChoreographyTask
 logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 8.0  # at least one event every 10 s while a long stage runs
 CANCEL_POLL_SECONDS = 0.5
+
+
+# An absolute path (not part of a URL): its directories go, its file name stays.
+_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.~-])/(?:[^\s'\"/:()]+/)*([^\s'\"/:()]*)")
+
+
+def public_error(message: str) -> str:
+    """A failure as users see it (the task's `error`): no server paths, e.g. the media root or the job's
+    temporary directory that a decoder names in its message."""
+    return _ABSOLUTE_PATH.sub(lambda match: match.group(1), message)
 
 
 class JobCancelled(Exception):
@@ -102,7 +113,10 @@ class TaskReporter:
         self._append("completed", {"result": result})
 
     def failed(self, error: str, *, retryable: bool) -> None:
-        self._append("failed", {"error": error, "retryable": retryable})
+        public = public_error(error)
+        if public != error:
+            logger.info("task %s: failed with %s", self.task_id, error)  # the full text stays in the job log
+        self._append("failed", {"error": public, "retryable": retryable})
 
     def cancelled(self) -> bool:
         """Record `cancelled`; False when no cancellation was requested (or the task is already over)."""
