@@ -495,3 +495,26 @@ def test_event_list_does_not_query_per_row(admin_client, make_user):
         response = admin_client.get(EVENTS)
     assert len(response.context["cl"].result_list) == 20
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_timeline_shows_a_refused_outside_write_and_what_it_tried(admin_client, user):
+    task = running_task(user)
+    # The legacy stuck cleanup's save, as plain SQL (the trigger refuses it: the ledger runs this task).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE choreography_tasks SET status = 'failed', stage = 'failed', progress = 0, error = %s "
+            "WHERE task_id = %s",
+            ["Task stuck for more than 5 minutes - likely container restart", task.pk],
+        )
+    assert columns_of(task.pk)["status"] == "running"
+    last = timeline_rows(admin_client.get(task_url(task.pk)))[-1]
+    assert (last["type"], last["actor"], last["stage"], last["progress"]) == (
+        "outside_write_refused",
+        "Outside the ledger (legacy app, SQL)",
+        "failed",
+        "0%",
+    )
+    assert last["details"] == (
+        "refused (ledger_task): tried status failed, Preparing the video job... — error: "
+        "Task stuck for more than 5 minutes - likely container restart"
+    )
