@@ -33,7 +33,10 @@ from migrations_legacy.builder import (
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ALL_LEGACY = LEGACY_TABLES + LEGACY_M2M_TABLES
 EVERY_LEGACY_TABLE = tuple(legacy_columns())  # the 14 tables of schema.sql, framework tables included
-NEW_NULLABLE_COLUMNS = {("choreography_tasks", "job_execution_name")}
+NEW_NULLABLE_COLUMNS = {
+    ("choreography_tasks", "job_execution_name"),
+    ("saved_choreographies", "thumbnail_key"),
+}
 FRAMEWORK_TABLES = ("django_migrations", "django_content_type", "auth_permission", "auth_group",
                     "auth_group_permissions", "django_admin_log")  # fmt: skip
 SEED, USERS = 42, 6
@@ -151,6 +154,15 @@ def test_migrate_on_an_empty_database_creates_the_legacy_tables_column_for_colum
                 "job_execution_name", "character varying", 500, None,
             )  # fmt: skip
             assert "task_events" in public_tables(conn)
+            # The legacy admin finds every content type and permission it uses, the legacy
+            # choreography.savedchoreography included, without the legacy app's own migrate.
+            types = set(conn.execute("SELECT app_label, model FROM django_content_type").fetchall())
+            assert set(legacy_content_types()) <= types
+            codenames = {c for (c,) in conn.execute(
+                "SELECT codename FROM auth_permission p JOIN django_content_type t ON t.id = p.content_type_id "
+                "WHERE t.app_label = 'choreography' AND t.model = 'savedchoreography'"
+            )}  # fmt: skip
+            assert codenames == {f"{a}_savedchoreography" for a in ("add", "change", "delete", "view")}
 
 
 def test_migrate_adopts_a_legacy_database_in_place(adopted, reference):

@@ -21,7 +21,7 @@ from bachata.collections.services import saved_choreography_id_for_task
 from bachata.songs.models import LibrarySong
 from bachata.songs.selectors import SONGS_PREFIX
 from bachata.songs.services import title_from_filename
-from bachata.storage import get_storage
+from bachata.storage import get_storage, legacy_output_key
 from bachata.users.models import User
 from django.conf import settings
 from django.db import DatabaseError
@@ -134,7 +134,9 @@ def _make_and_publish(config: JobConfig, reporter: TaskReporter, workdir: Path, 
     )
     reporter.stage("finalizing", STAGE_PERCENT["finalizing"])
     _remember_library_song(config.audio_input, made)
-    task = ChoreographyTask.objects.get(pk=config.task_id)
+    task = ChoreographyTask.objects.filter(pk=config.task_id).first()
+    if task is None:
+        raise TaskGone("the task was deleted")  # the legacy app's cancel and purge delete rows
     # One key per task (stable across attempts, never another task's), under the legacy date prefixes.
     month = task.created_at.strftime("%Y/%m")
     video_key = f"choreographies/{month}/{config.task_id}.mp4"
@@ -143,6 +145,8 @@ def _make_and_publish(config: JobConfig, reporter: TaskReporter, workdir: Path, 
         with open(video, "rb") as content:
             storage.save(video_key, content, "video/mp4")
         uploaded.append(video_key)
+        # The parallel run: the legacy app's video lookup finds it under output/user_<id>/ (docs/architecture.md).
+        uploaded.append(storage.alias(video_key, legacy_output_key(task.user_id, video_key)))
         if thumbnail_key:
             with open(thumbnail, "rb") as content:
                 storage.save(thumbnail_key, content, "image/jpeg")
@@ -183,7 +187,7 @@ def _auto_save(
             "user": user,
             "title": (title or "My choreography")[:200],
             "video_path": video_key,
-            "thumbnail_path": thumbnail_key,
+            "thumbnail": thumbnail_key,  # the legacy thumbnail_path stays NULL (legacy <img src>)
             "difficulty": config.difficulty,
             "duration": round(made.render.duration, 3),
             "music_info": {
@@ -213,6 +217,7 @@ def _result(config, made: ChoreographyResult, video_key, thumbnail_key, saved_id
         "processing_time": round(seconds, 3),
         "sequence_duration": round(made.render.duration, 3),
         "moves_analyzed": len({s.clip_id for s in segments}),
+        "metadata_path": None,  # legacy key: no separate metadata file, the plan is in this result (moves)
         "saved_choreography_id": saved_id,
         "auto_saved": saved_id is not None,
         # The API contract's keys

@@ -1,17 +1,28 @@
 """The job's voice in the ledger: one attempt's events, a heartbeat, and cooperative cancellation."""
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
 
 from bachata.choreography.ledger.append import task_event_append
-from bachata.choreography.ledger.errors import CancelRequested, IllegalTransition
+from bachata.choreography.ledger.errors import CancelRequested, IllegalTransition, TaskNotFound
 from bachata.choreography.models import ChoreographyTask
 
 logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 8.0  # at least one event every 10 s while a long stage runs
 CANCEL_POLL_SECONDS = 0.5
+
+
+# An absolute path (not part of a URL): its directories go, its file name stays.
+_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.~-])/(?:[^\s'\"/:()]+/)*([^\s'\"/:()]*)")
+
+
+def public_error(message: str) -> str:
+    """A failure as users see it (the task's `error`): no server paths, e.g. the media root or the job's
+    temporary directory that a decoder names in its message."""
+    return _ABSOLUTE_PATH.sub(lambda match: match.group(1), message)
 
 
 class JobCancelled(Exception):
@@ -28,6 +39,7 @@ class TaskReporter:
         self.execution = execution
         self.attempt: int | None = None
         self.cancel_event = threading.Event()
+        self.gone = threading.Event()
         self._stage, self._percent, self._message = "initializing", 0, None
         self._last_event_at = 0.0
         self._lock = threading.Lock()
@@ -50,7 +62,7 @@ class TaskReporter:
             except CancelRequested:
                 self.cancel_event.set()
                 raise JobCancelled() from None
-            except IllegalTransition as exc:
+            except (IllegalTransition, TaskNotFound) as exc:  # not found: the legacy app deleted the task
                 raise TaskGone(exc.message) from exc
             self._last_event_at = time.monotonic()
 
@@ -64,7 +76,7 @@ class TaskReporter:
             except CancelRequested:
                 self.cancel_event.set()
                 raise JobCancelled() from None
-            except IllegalTransition as exc:
+            except (IllegalTransition, TaskNotFound) as exc:  # not found: the legacy app deleted the task
                 raise TaskGone(exc.message) from exc
             self.attempt = event.attempt
             self._last_event_at = time.monotonic()
@@ -101,7 +113,10 @@ class TaskReporter:
         self._append("completed", {"result": result})
 
     def failed(self, error: str, *, retryable: bool) -> None:
-        self._append("failed", {"error": error, "retryable": retryable})
+        public = public_error(error)
+        if public != error:
+            logger.info("task %s: failed with %s", self.task_id, error)  # the full text stays in the job log
+        self._append("failed", {"error": public, "retryable": retryable})
 
     def cancelled(self) -> bool:
         """Record `cancelled`; False when no cancellation was requested (or the task is already over)."""
@@ -114,13 +129,15 @@ class TaskReporter:
                     actor="job",
                     attempt=self.attempt,
                 )
-            except IllegalTransition as exc:
+            except (IllegalTransition, TaskNotFound) as exc:
                 logger.info("task %s: cancellation not recorded (%s)", self.task_id, exc.message)
                 return False
         return True
 
     # -- cancellation --------------------------------------------------------------------------------------
     def check_cancelled(self) -> None:
+        if self.gone.is_set():
+            raise TaskGone("the task was deleted")
         if self.cancel_event.is_set():
             raise JobCancelled()
 
@@ -133,6 +150,10 @@ class TaskReporter:
         try:
             while not self._stop.wait(CANCEL_POLL_SECONDS):
                 row = ChoreographyTask.objects.filter(pk=self.task_id).values_list("status", "stage").first()
+                if (
+                    row is None
+                ):  # deleted (the legacy app's cancel and purge delete rows): nothing to report to
+                    self.gone.set()
                 if row is None or row[1] == "cancelling" or row[0] in ("completed", "failed"):
                     self.cancel_event.set()
                     return

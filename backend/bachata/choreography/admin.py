@@ -117,6 +117,12 @@ def event_summary(event: TaskEvent) -> EventSummary:
         if columns.get("error"):
             text += f" — error: {columns['error']}"
         return EventSummary(str(columns.get("stage", "")), f"{columns.get('progress', '')}%", text)
+    if kind == EventType.OUTSIDE_WRITE_REFUSED:
+        tried = payload.get("attempted") or {}
+        text = f"refused ({payload.get('reason', '')}): tried status {tried.get('status')}, {tried.get('message', '')}"
+        if tried.get("error"):
+            text += f" — error: {tried['error']}"
+        return EventSummary(str(tried.get("stage", "")), f"{tried.get('progress', '')}%", text, is_error=True)
     if kind == EventType.CREATED:
         return EventSummary(text=f"parameters: {_short_json(payload.get('parameters') or {})}")
     if kind in (EventType.LAUNCHED, EventType.ATTEMPT_STARTED) and (

@@ -58,6 +58,8 @@ class EventActor(models.TextChoices):
     JOB = "job", "Video job"
     ADMIN = "admin", "Admin"
     SYSTEM = "system", "System"
+    # Written by the database trigger for a write the ledger did not make (migration 0007).
+    OUTSIDE = "outside", "Outside the ledger (legacy app, SQL)"
 
 
 class TaskEvent(models.Model):

@@ -13,7 +13,13 @@ from django.utils import timezone
 from bachata.api.errors import ApiError, Conflict
 
 from .launcher import job_cancel_after_commit, job_launch_after_commit
-from .ledger.append import stored_event, task_event_append, task_history_start, task_lock
+from .ledger.append import (
+    ledger_write_arm,
+    stored_event,
+    task_event_append,
+    task_history_start,
+    task_lock,
+)
 from .ledger.errors import IllegalTransition, LedgerError
 from .ledger.projection import PROJECTED_COLUMNS, TaskState, fold
 from .ledger.vocabulary import EventType, Phase, timed_out_error
@@ -144,6 +150,7 @@ def task_projection_rebuild(*, task_id: str) -> RebuildOutcome:
             for name in PROJECTED_COLUMNS
             if getattr(task, name) != projected[name]
         }
+        ledger_write_arm(task_id)
         ChoreographyTask.objects.filter(pk=task_id).update(**projected, updated_at=rows[-1].created_at)
     return RebuildOutcome(task_id=task_id, changed=changed)
 

@@ -46,4 +46,4 @@ class SavedChoreographyAdmin(admin.ModelAdmin):
 
     @admin.display(description="thumbnail")
     def thumbnail_key(self, choreography):
-        return choreography.thumbnail_path.name if choreography.thumbnail_path else "—"
+        return choreography.thumbnail.name if choreography.thumbnail else "—"

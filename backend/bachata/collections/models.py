@@ -6,6 +6,13 @@ from django.db import models
 from bachata.vocabulary import Difficulty
 
 
+class NullableFileField(models.FileField):
+    """A FileField that stores NULL, not '', when it holds no file (what the legacy rows hold)."""
+
+    def get_prep_value(self, value):
+        return super().get_prep_value(value) or None
+
+
 class SavedChoreography(models.Model):
     """The legacy `saved_choreographies` table (a user's collection).
 
@@ -16,8 +23,14 @@ class SavedChoreography(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     title = models.CharField(max_length=200)
     video_path = models.FileField(upload_to="choreographies/%Y/%m/", max_length=500)
-    # Legacy: an ImageField (same column); a FileField keeps Pillow out of the API.
-    thumbnail_path = models.FileField(upload_to="thumbnails/%Y/%m/", max_length=500, null=True, blank=True)
+    # Legacy: an ImageField (same column); a FileField keeps Pillow out of the API. The legacy collection list
+    # puts it straight into <img src> and the legacy app never filled it: rows we write leave it NULL (a storage
+    # key there is a broken image on the legacy page) and keep the thumbnail's key in `thumbnail` instead.
+    thumbnail_path = NullableFileField(upload_to="thumbnails/%Y/%m/", max_length=500, null=True, blank=True)
+    # Added by the new system (nullable: legacy inserts leave it NULL): the thumbnail's storage key.
+    thumbnail = NullableFileField(
+        upload_to="thumbnails/%Y/%m/", max_length=500, null=True, blank=True, db_column="thumbnail_key"
+    )
     difficulty = models.CharField(max_length=20, choices=Difficulty.choices, db_index=True)
     duration = models.FloatField(help_text="Duration in seconds")
     music_info = models.JSONField(null=True, blank=True)

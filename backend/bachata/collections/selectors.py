@@ -47,7 +47,7 @@ def collection_stats(user) -> dict:
 def stored_file_in_use(path: str, *, excluding_ids) -> bool:
     """Whether another collection item still plays this video or shows this thumbnail."""
     return (
-        SavedChoreography.objects.filter(Q(video_path=path) | Q(thumbnail_path=path))
+        SavedChoreography.objects.filter(Q(video_path=path) | Q(thumbnail=path))
         .exclude(pk__in=excluding_ids)
         .exists()
     )

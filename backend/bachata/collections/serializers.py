@@ -23,7 +23,7 @@ class CollectionItemSerializer(serializers.Serializer):
         return media_url(f"/api/collections/{item.pk}/video", "collection-video", item.pk, item.user_id)
 
     def get_thumbnail_url(self, item) -> str | None:
-        if not item.thumbnail_path:
+        if not item.thumbnail:
             return None
         return media_url(
             f"/api/collections/{item.pk}/thumbnail", "collection-thumbnail", item.pk, item.user_id

@@ -7,10 +7,12 @@ from django.db import transaction
 from bachata.api.errors import ApiError, Conflict
 from bachata.choreography.models import ChoreographyTask
 from bachata.choreography.selectors import task_parameters
+from bachata.storage import legacy_output_key
 
 from . import selectors
 from .models import SavedChoreography
 
+CHOREOGRAPHIES_PREFIX = "choreographies/"  # the new layout (legacy rows point at output/user_<id>/…)
 SAVED_NAMESPACE = uuid.UUID("a4c3f1d2-5b6e-4f70-8a91-b2c3d4e5f607")
 
 
@@ -44,7 +46,7 @@ def collection_item_from_task(
                 "user": user,
                 "title": title,
                 "video_path": result["video_path"],
-                "thumbnail_path": result.get("thumbnail_path"),
+                "thumbnail": result.get("thumbnail_path"),
                 "difficulty": difficulty,
                 "duration": float(result.get("duration") or result.get("sequence_duration") or 0.0),
                 "music_info": {
@@ -87,7 +89,13 @@ def collection_items_delete(*, user, items) -> int:
         return 0
     ids = [item.pk for item in items]
     files = {item.video_path.name for item in items} | {
-        item.thumbnail_path.name for item in items if item.thumbnail_path
+        item.thumbnail.name for item in items if item.thumbnail
+    }
+    # The alias the job published for the legacy video lookup goes with a new-layout video.
+    files |= {
+        legacy_output_key(item.user_id, item.video_path.name)
+        for item in items
+        if item.video_path.name.startswith(CHOREOGRAPHIES_PREFIX)
     }
     with transaction.atomic():
         SavedChoreography.objects.filter(user=user, pk__in=ids).delete()

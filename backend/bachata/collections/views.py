@@ -105,5 +105,5 @@ class CollectionMediaView(APIView):
 
 
 class CollectionThumbnailView(CollectionMediaView):
-    field = "thumbnail_path"
+    field = "thumbnail"
     kind = "collection-thumbnail"

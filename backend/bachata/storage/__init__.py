@@ -10,6 +10,7 @@ from .factory import get_storage
 from .interface import ObjectNotFound, Storage
 from .keys import (
     InvalidKey,
+    legacy_output_key,
     legacy_video_path_to_key,
     new_choreography_key,
     new_thumbnail_key,
@@ -24,6 +25,7 @@ __all__ = [
     "ObjectNotFound",
     "Storage",
     "get_storage",
+    "legacy_output_key",
     "legacy_video_path_to_key",
     "new_choreography_key",
     "new_thumbnail_key",

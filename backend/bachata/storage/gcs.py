@@ -111,6 +111,11 @@ class GCSStorage:
             **options,
         )
 
+    def alias(self, key: str, alias_key: str) -> str:
+        # GCS has no links: a server-side copy (the bytes never leave Google's side, nothing is re-uploaded).
+        self.bucket.copy_blob(self._existing_blob(key), self.bucket, validate_key(alias_key))
+        return alias_key
+
     def local_path(self, key: str) -> None:
         validate_key(key)
         return None

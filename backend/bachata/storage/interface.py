@@ -44,6 +44,11 @@ class Storage(Protocol):
     def local_path(self, key: str) -> Path | None:
         """The file behind the key on this machine (local storage), else None."""
 
+    def alias(self, key: str, alias_key: str) -> str:
+        """Make `alias_key` read as `key` (replacing what it held) without writing the bytes again where the
+        storage allows: a relative symbolic link locally, a server-side copy on GCS (objects cannot be
+        linked). ObjectNotFound if `key` is absent. Deleting `key` leaves a local alias dangling (absent)."""
+
 
 def rewind(stream: BinaryIO) -> None:
     if getattr(stream, "seekable", lambda: False)():

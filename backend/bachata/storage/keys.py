@@ -62,6 +62,15 @@ def legacy_video_path_to_key(path: str) -> str:
     return validate_key(path)
 
 
+def legacy_output_key(user_id: int, key: str) -> str:
+    """Where the legacy app's `/video/<filename>/` looks for a file of this user: `output/user_<id>/<name>`.
+
+    New videos stay at their own key; during the parallel run the job publishes an alias here (a link, or a
+    server-side copy on GCS) so that the legacy result card and collection pages play them.
+    """
+    return validate_key(f"output/user_{int(user_id)}/{PurePosixPath(validate_key(key)).name}")
+
+
 def safe_filename(name: str) -> str:
     """A file name usable as the last key segment: its base name in ASCII letters, digits and `._-`, no
     leading dot, at most MAX_FILENAME_CHARS characters (the extension kept), never empty."""

@@ -3,6 +3,7 @@
 import os
 import shutil
 import tempfile
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -11,6 +12,7 @@ from .interface import Content, ObjectNotFound, check_range, rewind
 from .keys import InvalidKey, validate_key, validate_prefix
 
 PARTIAL_PREFIX = ".partial-"  # unfinished writes; keys can never start a segment with a dot
+FILE_MODE = 0o644
 
 
 class LocalStorage:
@@ -43,8 +45,22 @@ class LocalStorage:
                 tmp.close()
                 os.unlink(tmp.name)
                 raise
+        # Readable by the group and others, as the legacy app (another user on a shared volume) expects;
+        # NamedTemporaryFile creates 0600.
+        os.chmod(tmp.name, FILE_MODE)
         os.replace(tmp.name, path)  # readers see the old file or the new one, never half of one
         return key
+
+    def alias(self, key: str, alias_key: str) -> str:
+        target = self._file(key)
+        path = self._path(alias_key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Relative, so that the link works wherever the volume is mounted (the legacy container's media root
+        # need not be ours).
+        link = path.parent / f"{PARTIAL_PREFIX}{uuid.uuid4().hex}"
+        link.symlink_to(os.path.relpath(target, path.parent))
+        os.replace(link, path)
+        return alias_key
 
     def open(self, key: str) -> BinaryIO:
         return self._file(key).open("rb")
@@ -60,7 +76,7 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         path = self._path(key)
-        if path.is_file():
+        if path.is_file() or path.is_symlink():  # an alias whose video is gone is removed too
             path.unlink(missing_ok=True)
 
     def size(self, key: str) -> int:

@@ -58,6 +58,7 @@ WITH updated AS (
     WHERE task_id = %s AND status = %s AND progress = %s AND stage = %s AND message = %s
       AND result IS NOT DISTINCT FROM %s AND error IS NOT DISTINCT FROM %s
       AND job_execution_name IS NOT DISTINCT FROM %s
+      AND set_config('bachata.ledger_write', task_id, true) IS NOT NULL
     RETURNING task_id
 )
 INSERT INTO task_events ({_EVENT_COLUMNS})
@@ -68,8 +69,18 @@ _UPDATE_COLUMNS = """
 UPDATE choreography_tasks
 SET status = %s, progress = %s, stage = %s, message = %s, result = %s, error = %s, job_execution_name = %s,
     updated_at = %s
-WHERE task_id = %s
+WHERE task_id = %s AND set_config('bachata.ledger_write', task_id, true) IS NOT NULL
 """
+# The ledger's mark on its own row writes: a one-shot, transaction-local token naming the task, which the
+# trigger of migration 0007 consumes; a write without it is recorded as coming from outside the ledger.
+# The statements above set it in their WHERE clause, on the very row they write.
+_ARM_LEDGER_WRITE = "SELECT set_config('bachata.ledger_write', %s, true)"
+
+
+def ledger_write_arm(task_id: str) -> None:
+    """Mark the next write of this task's row in this transaction as the ledger's own (ORM writes)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ARM_LEDGER_WRITE, [task_id])
 
 
 class _LastAppends:
@@ -161,13 +172,19 @@ def _fast_append(task_id, known, event_type, payload, actor, attempt, execution,
         ):
             cursor.execute(_FAST_APPEND, params)
             row = cursor.fetchone()
-    except IntegrityError:
+            if row is None and connection.in_atomic_block:
+                raise _FastPathMissed()  # roll the savepoint back, with the ledger's write token
+    except (IntegrityError, _FastPathMissed):
         row = None  # someone else appended (or the key was used): the locked path sorts it out
     if row is None:
         _last_appends.forget(task_id)
         return None
     _remember_on_commit(task_id, last_seq + 1, new_state)
     return TaskEvent(id=row[0], **fields)
+
+
+class _FastPathMissed(Exception):
+    pass
 
 
 def _remember_on_commit(task_id: str, seq: int, state: TaskState) -> None:
@@ -177,6 +194,7 @@ def _remember_on_commit(task_id: str, seq: int, state: TaskState) -> None:
 
 
 def _locked_append(task_id, event_type, payload, actor, attempt, execution, idempotency_key) -> TaskEvent:
+    refusal = None
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT status, progress, stage, message, result, error, job_execution_name "
@@ -197,35 +215,62 @@ def _locked_append(task_id, event_type, payload, actor, attempt, execution, idem
                     )
                 return existing
         cursor.execute(
-            "SELECT seq, attempt, projection_digest FROM task_events WHERE task_id = %s ORDER BY seq DESC LIMIT 1",
+            "SELECT seq, attempt, projection_digest, payload FROM task_events WHERE task_id = %s "
+            "ORDER BY seq DESC LIMIT 1",
             [task_id],
         )
         last = cursor.fetchone()
-        last_seq, current_attempt, last_digest = last if last else (0, 1, None)
+        last_seq, current_attempt, last_digest, last_payload = last if last else (0, 1, None, None)
         state = TaskState.from_columns(columns, attempt=current_attempt)
         now = timezone.now()
-        rows = []
-        if last_digest != columns_digest(state.columns()):
+        seq = last_seq
+        if not _in_sync(state, last_digest, last_payload):
+            # Written outside the ledger and not recorded by the trigger (a legacy task never touched since,
+            # or a database without migration 0007): record the columns as found. This is committed even
+            # when the event below is refused: an outside write always ends up in the history.
             reason = "first_touch" if last is None else "external_change"
             adopted = Event(EventType.ADOPTED, snapshot_payload(state, reason), current_attempt, None, now)
             state = apply_event(state if last else None, adopted)
-            rows.append(_event_fields(task_id, last_seq + 1, adopted, "system", None, state))
+            seq += 1
+            _insert_events(cursor, [_event_fields(task_id, seq, adopted, "system", None, state)])
 
         if attempt is None:
             attempt = resolve_attempt(state, event_type)
         event = Event(event_type, payload, attempt, execution, now)
-        state = apply_event(state, event)
-        rows.append(_event_fields(task_id, last_seq + len(rows) + 1, event, actor, idempotency_key, state))
+        try:
+            state = apply_event(state, event)
+        except LedgerError as exc:
+            refusal = exc
+        else:
+            fields = _event_fields(task_id, seq + 1, event, actor, idempotency_key, state)
+            (event_id,) = _insert_events(cursor, [fields])
+            cursor.execute(_UPDATE_COLUMNS, [*_column_params(state), now, task_id])
+            _remember_on_commit(task_id, seq + 1, state)
+    if refusal is not None:
+        raise refusal
+    return TaskEvent(id=event_id, **fields)
 
-        one_row = "(" + ", ".join(["%s"] * len(EVENT_COLUMN_NAMES)) + ")"
-        cursor.execute(
-            f"INSERT INTO task_events ({_EVENT_COLUMNS}) VALUES {', '.join([one_row] * len(rows))} RETURNING id",
-            [value for r in rows for value in _event_values(r)],
-        )
-        ids = [i for (i,) in cursor.fetchall()]
-        cursor.execute(_UPDATE_COLUMNS, [*_column_params(state), now, task_id])
-        _remember_on_commit(task_id, rows[-1]["seq"], state)
-    return TaskEvent(id=ids[-1], **rows[-1])
+
+def _in_sync(state: TaskState, last_digest: str | None, last_payload) -> bool:
+    """Whether the columns are what the last event left. Events written by the trigger carry no digest
+    (PostgreSQL cannot compute the Python one): their payload holds the columns they left instead."""
+    if last_digest == "":
+        payload = json.loads(last_payload) if isinstance(last_payload, str) else last_payload
+        return _jsonable(state.columns()) == (payload or {}).get("columns")
+    return last_digest == columns_digest(state.columns())
+
+
+def _jsonable(columns: Mapping[str, Any]) -> Any:
+    return json.loads(json.dumps(dict(columns), default=str))
+
+
+def _insert_events(cursor, rows: list[dict]) -> list[int]:
+    one_row = "(" + ", ".join(["%s"] * len(EVENT_COLUMN_NAMES)) + ")"
+    cursor.execute(
+        f"INSERT INTO task_events ({_EVENT_COLUMNS}) VALUES {', '.join([one_row] * len(rows))} RETURNING id",
+        [value for r in rows for value in _event_values(r)],
+    )
+    return [i for (i,) in cursor.fetchall()]
 
 
 def _column_params(state: TaskState) -> list:
@@ -253,6 +298,7 @@ def task_history_start(
         task = ChoreographyTask(user=user, **state.columns())
         if task_id is not None:
             task.task_id = task_id
+        ledger_write_arm(task.task_id)
         task.save(force_insert=True)
         event = Event(EventType.CREATED, {"parameters": dict(parameters or {})}, 1, None, task.updated_at)
         TaskEvent.objects.create(**_event_fields(task.task_id, 1, event, actor, None, state))

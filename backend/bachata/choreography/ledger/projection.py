@@ -178,6 +178,9 @@ def apply_event(state: TaskState | None, event: Event) -> TaskState:
         raise IllegalTransition("The task already exists")
     if kind == EventType.ADOPTED:
         return _adopt(state, event, payload)
+    if kind == EventType.OUTSIDE_WRITE_REFUSED:
+        # The trigger kept the columns as they were: history only, the state does not change.
+        return state
 
     _check_attempt(state, event)
     phase = state.phase

@@ -16,6 +16,8 @@ class EventType(StrEnum):
     CANCELLED = "cancelled"
     RETRY_REQUESTED = "retry_requested"
     TIMED_OUT = "timed_out"
+    # Recorded by the database trigger only: a write from outside the ledger that was not applied.
+    OUTSIDE_WRITE_REFUSED = "outside_write_refused"
 
 
 class Phase(StrEnum):

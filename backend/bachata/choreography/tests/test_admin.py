@@ -14,6 +14,8 @@ from bachata.choreography.admin import EstimatedCountPaginator
 from bachata.choreography.ledger.append import task_event_append, task_history_start
 from bachata.choreography.models import ChoreographyTask, TaskEvent
 
+from .untracked import trigger_bypassed
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("recording_launcher")]
 
 TASKS = "/admin/choreography/choreographytask/"
@@ -46,7 +48,7 @@ def failed_task(user, error="ffmpeg exited with status 1"):
 
 
 def legacy_task(user, **columns):
-    """A row exactly as the legacy app writes it: no events."""
+    """A row exactly as the legacy app wrote it before the ledger existed: no events."""
     values = {
         "status": "running",
         "progress": 40,
@@ -54,7 +56,8 @@ def legacy_task(user, **columns):
         "message": "Selecting dance moves...",
     }
     values.update(columns)
-    return ChoreographyTask.objects.create(user=user, **values)
+    with trigger_bypassed():
+        return ChoreographyTask.objects.create(user=user, **values)
 
 
 def events_of(task_id):
@@ -314,8 +317,9 @@ def test_mark_timed_out_fails_the_task_with_a_readable_error(admin_client, user)
 
 def test_rebuild_projection_repairs_columns_written_outside_the_ledger(admin_client, user):
     task = failed_task(user)
-    # A stale write by the legacy app, after the job had already failed.
-    ChoreographyTask.objects.filter(pk=task.pk).update(status="running", progress=90, stage="finalizing")
+    # A stale write by the legacy app after the job had already failed, which the trigger did not see.
+    with trigger_bypassed():
+        ChoreographyTask.objects.filter(pk=task.pk).update(status="running", progress=90, stage="finalizing")
     events_before = events_of(task.pk)
     response = admin_client.post(action_url(task.pk, "rebuild_projection"))
     [message] = messages_of(response)
@@ -491,3 +495,26 @@ def test_event_list_does_not_query_per_row(admin_client, make_user):
         response = admin_client.get(EVENTS)
     assert len(response.context["cl"].result_list) == 20
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_timeline_shows_a_refused_outside_write_and_what_it_tried(admin_client, user):
+    task = running_task(user)
+    # The legacy stuck cleanup's save, as plain SQL (the trigger refuses it: the ledger runs this task).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE choreography_tasks SET status = 'failed', stage = 'failed', progress = 0, error = %s "
+            "WHERE task_id = %s",
+            ["Task stuck for more than 5 minutes - likely container restart", task.pk],
+        )
+    assert columns_of(task.pk)["status"] == "running"
+    last = timeline_rows(admin_client.get(task_url(task.pk)))[-1]
+    assert (last["type"], last["actor"], last["stage"], last["progress"]) == (
+        "outside_write_refused",
+        "Outside the ledger (legacy app, SQL)",
+        "failed",
+        "0%",
+    )
+    assert last["details"] == (
+        "refused (ledger_task): tried status failed, Preparing the video job... — error: "
+        "Task stuck for more than 5 minutes - likely container restart"
+    )

@@ -4,9 +4,14 @@ The model below is written independently of ledger/projection.py: it only knows 
 which event and how attempts advance. Invariants after every step: seq gapless; stored columns ==
 fold(events); only legacy vocabulary stored; progress monotonic within an attempt; terminal phases
 absorbing except through retry_requested.
+
+"Legacy writer" rules act as the legacy app does, on a connection of its own: it saves rows it read earlier
+(no lock), marks started/running tasks stuck, deletes the task. Its writes to a task the ledger runs never
+change the columns (the model is not told about them) and each one that tried to is in the history.
 """
 
 import itertools
+import uuid
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -22,8 +27,11 @@ from hypothesis.stateful import (
 from bachata.choreography.ledger import vocabulary as v
 from bachata.choreography.ledger.append import stored_event, task_event_append, task_history_start
 from bachata.choreography.ledger.errors import InvalidEvent, LedgerError, StaleAttempt
-from bachata.choreography.ledger.projection import columns_digest, fold
+from bachata.choreography.ledger.projection import PROJECTED_COLUMNS as PROJECTED
+from bachata.choreography.ledger.projection import fold
 from bachata.choreography.models import ChoreographyTask, TaskEvent
+
+from .legacy_app import STUCK_ERROR, LegacyApp
 
 ALLOWED = {
     "queued": {"pending"},
@@ -104,10 +112,18 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def __init__(self):
         super().__init__()
+        self.legacy = LegacyApp()
+        self.outside_writes = 0
+        self._start()
+        # A task of the legacy app's own, beside the ledger's: its writes apply (and are recorded).
+        self.own = self.legacy.create(str(uuid.uuid4()), self.user.pk)
+
+    def _start(self):
         self.task = task_history_start(user=self.user, parameters={"difficulty": "beginner"})
         self.model = Model()
         self.used_keys: list[tuple[str, str, int]] = []  # (key, type, event id)
         self.progress_seen: dict[int, int] = {}
+        self.legacy_reads = []
 
     def _append(self, event_type, payload, attempt, key=None):
         expected = self.model.outcome(event_type, attempt)
@@ -189,18 +205,75 @@ class LedgerMachine(RuleBasedStateMachine):
             )
         assert self._snapshot() == before
 
+    # -- the legacy app, on its own connection, as it writes (tests/legacy_app.py) ---------------------------
+    @rule()
+    def legacy_reads_the_row(self):
+        self.legacy_reads = [*self.legacy_reads[-4:], self.legacy.get(self.task.pk)]
+
+    @precondition(lambda self: self.legacy_reads)
+    @rule(data=st.data())
+    def legacy_saves_a_row_it_read_earlier(self, data):
+        # Its unlocked get/setattr/save: every legacy column written back as it was read.
+        self._legacy_write(data.draw(st.sampled_from(self.legacy_reads)))
+
     @precondition(lambda self: self.model.phase in ("pending", "running"))
     @rule()
-    def legacy_app_marks_the_task_stuck(self):
-        # The legacy app still runs against the same table and fails tasks it thinks are stuck.
-        ChoreographyTask.objects.filter(pk=self.task.pk).update(
-            status="failed",
-            progress=0,
-            stage="failed",
-            error="Task stuck for more than 5 minutes - likely container restart",
-        )
-        self.model.phase = "failed"
-        self.progress_seen.clear()
+    def legacy_marks_the_task_stuck(self):
+        # Its 5-minute stuck cleanup, before every legacy generation.
+        row = self.legacy.get(self.task.pk)
+        self._legacy_write(row.but(status="failed", progress=0, stage="failed", error=STUCK_ERROR))
+
+    @rule()
+    def legacy_deletes_the_task(self):
+        # Its cancel ("Task removed from tracking"), or its hourly purge reaching this task.
+        assert self.legacy.delete_task(self.task.pk) == 1
+        assert not TaskEvent.objects.filter(task_id=self.task.pk).exists()
+        self._start()
+
+    @rule(
+        status=st.sampled_from(v.STATUSES),
+        progress=st.integers(0, 100),
+        stage=st.sampled_from(v.LEGACY_STAGES),
+        stale=st.booleans(),
+    )
+    def legacy_writes_its_own_task(self, status, progress, stage, stale):
+        # Its generation thread, its stuck cleanup, or a stale save: the legacy app's own task, its own way.
+        read = self.own if stale else self.legacy.get(self.own.task_id)
+        columns = ("status", "progress", "stage")
+        before = ChoreographyTask.objects.values(*columns).get(pk=self.own.task_id)
+        self.own = self.legacy.save(read.but(status=status, progress=progress, stage=stage))
+        stored = ChoreographyTask.objects.values(*columns).get(pk=self.own.task_id)
+        if before["status"] == "completed" and status != "completed":
+            assert stored == before  # nothing leaves completed, whoever writes
+        else:
+            assert stored == {"status": status, "progress": progress, "stage": stage}
+        rows = list(TaskEvent.objects.filter(task_id=self.own.task_id).order_by("seq"))
+        assert rows and all(r.actor == "outside" for r in rows)
+        folded = fold(stored_event(r) for r in rows).columns()
+        assert stored == {name: folded[name] for name in columns}
+
+    def _legacy_write(self, row):
+        before_events = TaskEvent.objects.filter(task_id=self.task.pk).count()
+        before = ChoreographyTask.objects.values(*PROJECTED).get(pk=self.task.pk)
+        self.legacy.save(row)
+        after = ChoreographyTask.objects.values(*PROJECTED).get(pk=self.task.pk)
+        # A task the ledger runs keeps its columns; the attempted write is in its history all the same.
+        assert after == before
+        attempted = {name: getattr(row, name) for name in PROJECTED if name != "job_execution_name"}
+        if attempted == {name: before[name] for name in attempted}:
+            assert TaskEvent.objects.filter(task_id=self.task.pk).count() == before_events
+        else:
+            last = TaskEvent.objects.filter(task_id=self.task.pk).order_by("-seq").first()
+            assert (last.seq, last.type, last.actor) == (
+                before_events + 1,
+                "outside_write_refused",
+                "outside",
+            )
+            assert {k: last.payload["attempted"][k] for k in attempted} == attempted
+            self.outside_writes += 1
+
+    def teardown(self):
+        self.legacy.close()
 
     @invariant()
     def history_and_columns_agree(self):
@@ -210,10 +283,10 @@ class LedgerMachine(RuleBasedStateMachine):
         assert columns["status"] in v.STATUSES
         assert columns["stage"] in v.STORED_STAGES
         assert v.api_status(columns["status"], columns["stage"]) == self.model.api_status()
-        if columns_digest(columns) == rows[-1].projection_digest:  # else: a legacy write not yet adopted
-            folded = fold(stored_event(r) for r in rows)
-            assert {k: columns[k] for k in folded.columns()} == folded.columns()
-            assert folded.attempt == self.model.attempt
+        # Every write, from the ledger or from outside, is in the history the moment it commits.
+        folded = fold(stored_event(r) for r in rows)
+        assert {k: columns[k] for k in folded.columns()} == folded.columns()
+        assert folded.attempt == self.model.attempt
         if columns["status"] == "running":
             attempt = self.model.attempt
             assert columns["progress"] >= self.progress_seen.get(attempt, 0)

@@ -92,7 +92,7 @@ def test_a_missing_file_is_a_readable_404(api, user):
 
 def test_deleting_removes_the_file_only_when_nothing_else_uses_it(api, user):
     shared_key = "choreographies/2026/11/shared.mp4"
-    first = stored_item(user, key=shared_key, thumbnail_path="thumbnails/2026/11/shared.jpg")
+    first = stored_item(user, key=shared_key, thumbnail="thumbnails/2026/11/shared.jpg")
     get_storage().save("thumbnails/2026/11/shared.jpg", b"jpeg", "image/jpeg")
     second = SavedChoreography.objects.create(
         user=user, title="b", difficulty="beginner", duration=1.0, video_path=shared_key

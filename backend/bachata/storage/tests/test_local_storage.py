@@ -56,3 +56,24 @@ def test_a_directory_is_not_an_object(local_storage):
     assert not local_storage.exists("songs")
     local_storage.delete("songs")
     assert local_storage.exists("songs/a.mp3")
+
+
+def test_files_are_readable_by_another_user_of_a_shared_volume(local_storage):
+    local_storage.save("choreographies/2026/12/t.mp4", b"video")
+    assert local_storage.local_path("choreographies/2026/12/t.mp4").stat().st_mode & 0o777 == 0o644
+
+
+def test_an_alias_is_a_relative_link_so_it_works_wherever_the_volume_is_mounted(local_storage, tmp_path):
+    import shutil
+
+    local_storage.save("choreographies/2026/12/t.mp4", b"video")
+    local_storage.alias("choreographies/2026/12/t.mp4", "output/user_3/t.mp4")
+    link = local_storage.local_path("output/user_3/t.mp4")
+    assert link.is_symlink() and not os.path.isabs(os.readlink(link))
+    moved = tmp_path / "mounted-elsewhere"
+    shutil.copytree(local_storage.root, moved, symlinks=True)  # the legacy container's /app/data
+    assert (moved / "output/user_3/t.mp4").read_bytes() == b"video"
+    # The video deleted: the alias is gone for the legacy lookup too (a dangling link is not a file).
+    local_storage.delete("choreographies/2026/12/t.mp4")
+    assert not local_storage.exists("output/user_3/t.mp4")
+    assert not os.path.isfile(link)

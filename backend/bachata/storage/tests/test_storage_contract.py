@@ -99,3 +99,18 @@ def test_unsafe_keys_are_refused_everywhere(store, key):
             call(key)
     with pytest.raises(InvalidKey):
         store.save(key, b"x")
+
+
+def test_an_alias_reads_as_the_object_and_follows_a_replacement(store):
+    # The legacy app's video lookup (output/user_<id>/<file>) finds new videos through an alias.
+    store.save("choreographies/2026/12/t.mp4", VIDEO, "video/mp4")
+    assert store.alias("choreographies/2026/12/t.mp4", "output/user_7/t.mp4") == "output/user_7/t.mp4"
+    assert store.read("output/user_7/t.mp4") == VIDEO
+    assert store.exists("output/user_7/t.mp4") and store.size("output/user_7/t.mp4") == len(VIDEO)
+    store.alias("choreographies/2026/12/t.mp4", "output/user_7/t.mp4")  # again: replaced, not an error
+    assert "output/user_7/t.mp4" in store.list_keys("output/")
+    store.delete("output/user_7/t.mp4")
+    assert not store.exists("output/user_7/t.mp4")
+    assert store.read("choreographies/2026/12/t.mp4") == VIDEO  # the video itself stays
+    with pytest.raises(ObjectNotFound):
+        store.alias("choreographies/2026/12/absent.mp4", "output/user_7/absent.mp4")
