@@ -75,7 +75,7 @@ async function waitForHealth(baseURL, child, timeoutMs) {
  * The whole product on a free port. Reuses a running one when E2E_BASE_URL is set (e2e/run.js).
  * Returns { baseURL, media, stop(), log() }.
  */
-export async function startStack({ timeoutMs = 240_000 } = {}) {
+export async function startStack({ timeoutMs = 900_000 } = {}) {
   if (process.env.E2E_BASE_URL) {
     return { baseURL: process.env.E2E_BASE_URL, media: process.env.E2E_MEDIA_ROOT, stop: async () => {}, log: () => '' };
   }
