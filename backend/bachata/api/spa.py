@@ -23,7 +23,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 
 @require_safe
-def spa_index(request, path=""):
+def spa_index(request, *args, **kwargs):
     index = settings.SPA_DIST_DIR / "index.html"
     try:
         html = index.read_bytes()
