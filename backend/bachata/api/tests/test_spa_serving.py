@@ -41,3 +41,8 @@ def test_without_a_build_the_page_says_how_to_build_it(client, settings, tmp_pat
 
 def test_a_post_to_a_client_route_is_refused(client, dist):
     assert client.post("/collections").status_code == 405
+
+
+def test_missing_files_are_not_answered_with_the_app(client, dist):
+    assert client.get("/favicon.ico").status_code == 404
+    assert client.get("/assets/old-Zz99.js").status_code == 404
