@@ -184,6 +184,8 @@ describe('a dancer', { skip }, () => {
     await page.goto('/login');
     await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
     await tabTo(page, '#username');
+    const ring = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(ring, 'none', 'the focused input shows a focus ring');
     await page.keyboard.type(user.username);
     await page.keyboard.press('Tab');
     await page.keyboard.type(user.password);
