@@ -130,6 +130,13 @@ describe('a dancer', { skip }, () => {
       const page = await h.newPage(browser, stack, 375);
       await h.registerViaUI(page);
       await page.goto('/generate');
+      // an upload the API refuses: its words on the file field
+      await page.getByRole('radio', { name: 'Upload your own song' }).check();
+      await page.getByLabel('Song file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a song') });
+      await page.locator('#file-error').waitFor({ timeout: 30_000 });
+      assert.equal(await page.getByLabel('Song file').getAttribute('aria-invalid'), 'true');
+      assert.ok((await page.locator('#file-error').innerText()).length > 10);
+      await check(page, 'upload-error', 'a refused upload');
       await page.getByRole('radio', { name: 'Paste a link' }).check();
       await page.getByLabel('Link to the song').fill(songs.url);
       await page.getByRole('button', { name: 'Generate choreography' }).click();

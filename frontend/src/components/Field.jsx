@@ -15,7 +15,7 @@ export default function Field({
     .filter(Boolean)
     .join(' ');
   return (
-    <div className={`flex flex-col gap-1 ${className}`}>
+    <div className={`flex min-w-0 flex-col gap-1 ${className}`}>
       <label htmlFor={id} className="font-medium">
         {label}
       </label>
@@ -25,7 +25,7 @@ export default function Field({
         </p>
       ) : null}
       {messages.length ? (
-        <p id={`${id}-error`} className="text-sm font-semibold text-red-700">
+        <p id={`${id}-error`} className="text-sm font-semibold text-red-700 [overflow-wrap:anywhere]">
           <span className="sr-only">Error: </span>
           {messages.join(' ')}
         </p>
@@ -35,7 +35,7 @@ export default function Field({
         name={id}
         aria-invalid={messages.length ? 'true' : undefined}
         aria-describedby={describedBy || undefined}
-        className={`min-h-11 rounded-md border bg-white px-3 py-2 text-base ${
+        className={`min-h-11 w-full min-w-0 max-w-full rounded-md border bg-white px-3 py-2 text-base ${
           messages.length ? 'border-red-700 border-2' : 'border-slate-400'
         }`}
         {...inputProps}

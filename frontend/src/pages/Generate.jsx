@@ -187,7 +187,7 @@ export default function Generate() {
       <Heading ref={heading}>Generate a choreography</Heading>
       <ErrorSummary error={summaryError} labels={LABELS} />
       <form noValidate onSubmit={submit} className="grid gap-6 lg:grid-cols-2">
-        <fieldset className="card flex flex-col gap-4">
+        <fieldset className="card flex min-w-0 flex-col gap-4">
           <legend className="px-1 text-lg font-bold">Where is your song?</legend>
           <div className="flex flex-col gap-1">
             {SOURCES.map(([value, label]) => (
@@ -232,7 +232,7 @@ export default function Generate() {
           ) : null}
         </fieldset>
 
-        <fieldset className="card flex flex-col gap-4">
+        <fieldset className="card flex min-w-0 flex-col gap-4">
           <legend className="px-1 text-lg font-bold">How should it feel?</legend>
           <Field id="query" label="Describe it (optional)" as="textarea" rows={3} hint="For example: a slow romantic routine for beginners with turns." value={values.query} onChange={change} errors={fields.query} />
           <button type="button" className="btn-secondary self-start" onClick={describe} disabled={parsing || !values.query.trim()}>
