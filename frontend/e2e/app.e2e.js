@@ -62,6 +62,9 @@ describe('a dancer', { skip }, () => {
 
       await page.getByRole('button', { name: 'Log out' }).click();
       await page.getByText('You are logged out.').waitFor();
+      // the server ended the session: a reload does not bring it back
+      await page.goto('/collections');
+      await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
       await h.loginViaUI(page, user, { next: '/profile' });
       await page.getByRole('heading', { level: 1, name: 'Your profile' }).waitFor();
       await check(page, 'profile');
