@@ -1,9 +1,12 @@
 """Django settings, configured from the environment (12-factor); see backend/.env.example."""
 
 import os
+import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_ROOT = BASE_DIR.parent
@@ -16,16 +19,49 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def local_secret_key(path: Path) -> str:
+    """A random key made once per checkout and kept outside git (var/ is ignored), readable by its owner only.
+
+    Concurrent first starts agree: the key is written to a temporary file and linked into place, and whoever
+    loses the race reads the winner's key.
+    """
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_urlsafe(50))
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
+    return path.read_text().strip()
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# A local run: `make run` (DEBUG), the test command (pytest, and the job processes its tests start), or a
+# developer who says so. Only a local run may go without DJANGO_SECRET_KEY.
+LOCAL_RUN = DEBUG or env_bool("BACHATA_LOCAL_RUN", False) or "pytest" in sys.modules
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("DJANGO_REQUIRE_SECRET_KEY", False):
-        raise RuntimeError("DJANGO_SECRET_KEY must be set in production")
-    SECRET_KEY = "insecure-local-development-key-change-me"
+    if not LOCAL_RUN:
+        # Fail closed: the key signs JWTs and media URLs; a built-in one would let anyone mint tokens.
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Set it to a long random secret (e.g. from a secret manager); "
+            "only local runs (DJANGO_DEBUG=1 or BACHATA_LOCAL_RUN=1) make up a key of their own."
+        )
+    SECRET_KEY = local_secret_key(
+        Path(os.environ.get("DJANGO_SECRET_KEY_FILE", REPO_ROOT / "var" / "secret_key"))
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
