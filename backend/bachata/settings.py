@@ -121,6 +121,8 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise RuntimeError("DATABASE_URL must point to PostgreSQL (postgres://...)")
 
 AUTH_USER_MODEL = "users.User"
+# authenticate() (the admin's login) follows the API's login rules and lockout.
+AUTHENTICATION_BACKENDS = ["bachata.users.backends.LockoutBackend"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -82,28 +82,6 @@ def test_login_by_username_or_email(anon, make_user):
     )
 
 
-def test_shared_email_logs_in_the_account_whose_password_matches(anon, make_user):
-    make_user(username="ana1", email="family@example.com", password="first-pass")
-    make_user(username="ana2", email="family@example.com", password="second-pass")
-    response = anon.post(
-        "/api/auth/login", {"username": "family@example.com", "password": "second-pass"}, format="json"
-    )
-    assert response.json()["user"]["username"] == "ana2"
-
-
-def test_shared_email_with_the_same_password_asks_for_the_username(anon, make_user):
-    make_user(username="twin1", email="twins@example.com", password="same-pass")
-    make_user(username="twin2", email="twins@example.com", password="same-pass")
-    body = assert_error(
-        anon.post(
-            "/api/auth/login", {"username": "twins@example.com", "password": "same-pass"}, format="json"
-        ),
-        400,
-        "ambiguous_email",
-    )
-    assert "username" in body["message"]
-
-
 def test_legacy_pbkdf2_password_logs_in(anon, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     User.objects.create(
