@@ -234,6 +234,9 @@ SPECTACULAR_SETTINGS = {
 GENERATION_MAX_ACTIVE_PER_USER = int(os.environ.get("GENERATION_MAX_ACTIVE_PER_USER", "3"))
 # Allow audio links to loopback/private addresses (local development only).
 AUDIO_ALLOW_PRIVATE_HOSTS = env_bool("AUDIO_ALLOW_PRIVATE_HOSTS", False)
+# gs:// song links may name only these buckets (readable by everyone; the job reads them with its own
+# credentials). Empty: gs:// links are refused (docs/security.md).
+AUDIO_GCS_ALLOWED_BUCKETS = env_list("AUDIO_GCS_ALLOWED_BUCKETS")
 # Local launcher: jobs that may run at once on this machine (extra tasks wait as `queued`), and their logs.
 LOCAL_JOB_MAX_CONCURRENCY = int(os.environ.get("LOCAL_JOB_MAX_CONCURRENCY", "2"))
 JOB_LOG_DIR = os.environ.get("JOB_LOG_DIR", str(REPO_ROOT / "var" / "logs"))
@@ -268,6 +271,8 @@ ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "bachata_move_embedd
 # ---- Songs ----
 SONG_UPLOAD_MAX_BYTES = int(os.environ.get("SONG_UPLOAD_MAX_BYTES", str(30 * 1024 * 1024)))
 SONG_MAX_SECONDS = int(os.environ.get("SONG_MAX_SECONDS", str(10 * 60)))
+# Shorter songs are refused at upload (and by the job): too short to plan a single eight-count on.
+SONG_MIN_SECONDS = float(os.environ.get("SONG_MIN_SECONDS", "10"))
 
 # ---- The video job ----
 # The move library the job plans from: an ingested folder (move_index.json) or a raw one (annotations.json);
