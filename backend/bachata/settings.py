@@ -167,11 +167,14 @@ INSTALLED_APPS += [
     "bachata.api",
 ]
 MIDDLEWARE.insert(0, "bachata.api.middleware.RequestLogMiddleware")
-MIDDLEWARE.insert(2, "corsheaders.middleware.CorsMiddleware")
+MIDDLEWARE.insert(1, "bachata.api.middleware.MalformedRequestMiddleware")
+MIDDLEWARE.insert(3, "corsheaders.middleware.CorsMiddleware")
 APPEND_SLASH = False  # paths answer with and without the slash themselves; no redirects of POSTs
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://127.0.0.1:5173,http://localhost:5173")
 CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID", "Content-Range", "Accept-Ranges"]
+# The SPA sends Idempotency-Key on generate (documented in the schema): preflights must allow it.
+CORS_ALLOW_HEADERS = (*__import__("corsheaders.defaults").defaults.default_headers, "idempotency-key")
 
 CACHES = {
     "default": {
@@ -185,7 +188,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only (uploads opt in to multipart): form encoding would turn empty fields into "not sent".
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["bachata.api.parsers.SafeJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "bachata.api.pagination.StandardPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_THROTTLE_CLASSES": [
@@ -239,6 +242,8 @@ AUDIO_ALLOW_PRIVATE_HOSTS = env_bool("AUDIO_ALLOW_PRIVATE_HOSTS", False)
 AUDIO_GCS_ALLOWED_BUCKETS = env_list("AUDIO_GCS_ALLOWED_BUCKETS")
 # Local launcher: jobs that may run at once on this machine (extra tasks wait as `queued`), and their logs.
 LOCAL_JOB_MAX_CONCURRENCY = int(os.environ.get("LOCAL_JOB_MAX_CONCURRENCY", "2"))
+# Which job processes share those slots: empty = every deployment on this host using the same database.
+LOCAL_JOB_DEPLOYMENT = os.environ.get("LOCAL_JOB_DEPLOYMENT", "")
 JOB_LOG_DIR = os.environ.get("JOB_LOG_DIR", str(REPO_ROOT / "var" / "logs"))
 # Cloud Run Jobs launcher (JOB_LAUNCHER=bachata.choreography.cloudrun_launcher.CloudRunJobLauncher).
 CLOUD_RUN_PROJECT = os.environ.get("CLOUD_RUN_PROJECT", "")
