@@ -148,6 +148,16 @@ def task_projection_rebuild(*, task_id: str) -> RebuildOutcome:
     return RebuildOutcome(task_id=task_id, changed=changed)
 
 
+def reaped_error(task: ChoreographyTask, minutes: float) -> str:
+    """The timeout, and where the task stopped: the last thing its job said (the real cause, when the job
+    could not report its own failure) or that it never started."""
+    error = timed_out_error(minutes)
+    if task.stage == "queued":
+        return f"{error} (it was still waiting for a free worker)"
+    last = (task.message or "").strip().rstrip(".")
+    return f"{error} (it stopped at: {last[:200]})" if last else error
+
+
 def tasks_reap(*, timeout_seconds: int | None = None, now=None) -> list[str]:
     """Time out unfinished tasks with no event for longer than the timeout. Safe to run concurrently."""
     timeout_seconds = timeout_seconds if timeout_seconds is not None else settings.LEDGER_REAP_TIMEOUT_SECONDS
@@ -171,7 +181,7 @@ def tasks_reap(*, timeout_seconds: int | None = None, now=None) -> list[str]:
             task_event_append(
                 task_id,
                 EventType.TIMED_OUT,
-                {"minutes": minutes, "error": timed_out_error(minutes)},
+                {"minutes": minutes, "error": reaped_error(task, minutes)},
                 actor="system",
             )
             job_cancel_after_commit(task_id, task.job_execution_name)
