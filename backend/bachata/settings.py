@@ -200,6 +200,10 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("API_THROTTLE_ANON", "100/minute"),
     },
     "EXCEPTION_HANDLER": "bachata.api.errors.api_exception_handler",
+    # Proxies in front of the API that append to X-Forwarded-For (Cloud Run: 1). The anonymous throttle keys
+    # on the address that many hops from the right; 0 uses the connection's address. Unset, DRF would trust
+    # the whole header, and a made-up X-Forwarded-For would be a fresh client each time.
+    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

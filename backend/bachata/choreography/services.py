@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from bachata.api.errors import ApiError, Conflict
@@ -31,6 +31,7 @@ def task_create(
     return task
 
 
+_GENERATION_LOCK_NAMESPACE = 0x67656E  # pg_advisory_xact_lock(namespace << 32 | user id)
 GENERATION_NAMESPACE = uuid.UUID("6b1f8f0e-3c8a-4a55-9d53-6a1e2f6c9b10")
 
 
@@ -48,17 +49,24 @@ def generation_start(
         existing = ChoreographyTask.objects.filter(pk=task_id).first()
         if existing is not None:
             return _idempotent_replay(existing, user, parameters)
-    active = ChoreographyTask.objects.filter(
-        user=user, status__in=[TaskStatus.STARTED, TaskStatus.RUNNING]
-    ).count()
-    if active >= settings.GENERATION_MAX_ACTIVE_PER_USER:
-        raise ApiError(
-            f"You already have {active} choreographies in progress. Please wait for one to finish.",
-            code="too_many_active_tasks",
-            status_code=429,
-        )
     try:
         with transaction.atomic():
+            # The cap holds under concurrency: one user's generations are counted and created one at a time
+            # (a transaction-level advisory lock per user; other users are not held up).
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s)",
+                    [(_GENERATION_LOCK_NAMESPACE << 32) | (user.pk & 0xFFFFFFFF)],
+                )
+            active = ChoreographyTask.objects.filter(
+                user=user, status__in=[TaskStatus.STARTED, TaskStatus.RUNNING]
+            ).count()
+            if active >= settings.GENERATION_MAX_ACTIVE_PER_USER:
+                raise ApiError(
+                    f"You already have {active} choreographies in progress. Please wait for one to finish.",
+                    code="too_many_active_tasks",
+                    status_code=429,
+                )
             task = task_history_start(user=user, task_id=task_id, parameters=parameters, actor="api")
             job_launch_after_commit(task.task_id, actor="api")
     except IntegrityError:

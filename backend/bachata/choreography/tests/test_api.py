@@ -278,3 +278,25 @@ def test_a_finished_task_plays_for_its_owner_only(
     assert played.status_code == 206 and b"".join(played.streaming_content) == b"234"
     assert api_client_for(make_user()).get(f"/api/choreography/tasks/{task_id}/video").status_code == 404
     assert anon.get(f"/api/choreography/tasks/{task_id}/video").status_code == 404
+
+
+def test_the_cap_of_active_tasks_holds_under_concurrency(user, api_client_for, recording_launcher):
+    import threading
+
+    from django.db import connection
+
+    barrier, statuses = threading.Barrier(10), []
+
+    def one(n):
+        client = api_client_for(user)
+        barrier.wait()
+        statuses.append(generate(client, audio_input=f"https://music.example.com/{n}.mp3").status_code)
+        connection.close()
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [202] * 3 + [429] * 7
+    assert ChoreographyTask.objects.filter(user=user).count() == 3
