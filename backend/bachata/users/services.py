@@ -109,15 +109,23 @@ def user_login(*, identifier: str, password: str) -> User:
     return user
 
 
-def user_logout(*, refresh: str) -> None:
+def user_logout(*, refresh: str, user: User) -> None:
+    """End the session of this refresh token, which must be the logged-in user's own: one account cannot
+    end another's session with a token it got hold of (it reads as any invalid token)."""
     from rest_framework_simplejwt.exceptions import TokenError
+    from rest_framework_simplejwt.settings import api_settings
 
+    invalid = ApiError("That session has already ended or the token is not valid.", code="invalid_token")
     try:
-        RefreshToken(refresh).blacklist()
+        token = RefreshToken(refresh)
     except TokenError as exc:
-        raise ApiError(
-            "That session has already ended or the token is not valid.", code="invalid_token"
-        ) from exc
+        raise invalid from exc
+    if str(token.get(api_settings.USER_ID_CLAIM)) != str(user.pk):
+        raise invalid
+    try:
+        token.blacklist()
+    except TokenError as exc:
+        raise invalid from exc
 
 
 @transaction.atomic

@@ -62,7 +62,7 @@ class LogoutView(APIView):
     def post(self, request):
         serializer = RefreshSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.user_logout(refresh=serializer.validated_data["refresh"])
+        services.user_logout(refresh=serializer.validated_data["refresh"], user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

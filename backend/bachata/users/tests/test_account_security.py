@@ -222,3 +222,19 @@ def test_the_admin_login_still_works_with_the_right_password(client, make_user):
     make_user(username="chief", password="staff-password", is_staff=True)
     response = client.post("/admin/login/?next=/admin/", {"username": "chief", "password": "staff-password"})
     assert response.status_code == 302 and client.get("/admin/").status_code == 200
+
+
+def test_logout_refuses_another_users_refresh_token(anon, make_user):
+    make_user(username="alice", password="alice-pass")
+    make_user(username="mallory", password="mallory-pass")
+    alice = login(anon, "alice", "alice-pass").json()
+    mallory = login(anon, "mallory", "mallory-pass").json()
+    response = anon.post(
+        "/api/auth/logout",
+        {"refresh": alice["refresh"]},
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {mallory['access']}",
+    )
+    assert_error(response, 400, "invalid_token")
+    # alice's session goes on
+    assert anon.post("/api/auth/refresh", {"refresh": alice["refresh"]}, format="json").status_code == 200
