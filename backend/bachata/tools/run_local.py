@@ -52,9 +52,8 @@ def serve(port: int) -> int:
         return 1
     # The reaper runs by itself: it times out tasks no job reports on and starts queued ones when a worker is
     # free. A child of this process (which becomes runserver below), it stops when the server stops.
-    subprocess.Popen(
-        [sys.executable, MANAGE, "ledger_reap", "--every", os.environ.get("LEDGER_REAP_EVERY_SECONDS", "30")]
-    )
+    every = os.environ.get("LEDGER_REAP_EVERY_SECONDS", "30")
+    subprocess.Popen([sys.executable, MANAGE, "ledger_reap", "--every", every, "--parent", str(os.getpid())])
     print(
         f"\nBachata Buddy is running:\n  API docs: http://127.0.0.1:{port}/api/docs\n"
         f"  Admin:    http://127.0.0.1:{port}/admin/\n",

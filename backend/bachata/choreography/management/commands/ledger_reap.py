@@ -26,15 +26,21 @@ class Command(BaseCommand):
             "--every",
             type=float,
             default=0,
-            help="keep running, one pass every this many seconds (`make run`, compose); it stops when the "
-            "process that started it ends",
+            help="keep running, one pass every this many seconds (`make run`, compose)",
+        )
+        parser.add_argument(
+            "--parent",
+            type=int,
+            default=0,
+            help="with --every: stop when this process (e.g. the server that started the reaper) is no longer "
+            "the parent (default: the parent at start)",
         )
 
-    def handle(self, *args, timeout: int, every: float, **options):
+    def handle(self, *args, timeout: int, every: float, parent: int, **options):
         if not every:
             self.reap_once(timeout)
             return
-        parent = os.getppid()
+        parent = parent or os.getppid()
         while os.getppid() == parent:
             close_old_connections()
             try:
