@@ -1,8 +1,9 @@
 """The API's JSON parser: DRF's, refusing what would otherwise become a 500 further in.
 
 JSON nested deeper than Python's recursion limit (RecursionError), text with lone surrogates (no UTF-8 can
-hold them: rendering an error that quotes one fails) and NUL characters (PostgreSQL text cannot hold them)
-are a 400 in the API's error shape.
+hold them: rendering an error that quotes one fails) and NUL characters (PostgreSQL text and jsonb cannot hold
+them) are a 400 in the API's error shape. A NUL in a top-level field's own text is left to the serializer's
+field (DRF's CharField refuses it with a message for that field); nested values and keys are checked here.
 """
 
 from rest_framework.exceptions import ParseError
@@ -11,8 +12,8 @@ from rest_framework.parsers import JSONParser
 MAX_DEPTH = 64
 
 
-def _check_text(text: str) -> None:
-    if "\x00" in text:
+def _check_text(text: str, *, nul_allowed: bool = False) -> None:
+    if "\x00" in text and not nul_allowed:
         raise ParseError("The request contains a NUL character, which no field accepts.")
     try:
         text.encode("utf-8")
@@ -26,7 +27,7 @@ def check_json_value(data) -> None:
     while stack:
         value, depth = stack.pop()
         if isinstance(value, str):
-            _check_text(value)
+            _check_text(value, nul_allowed=depth == 2 and isinstance(data, dict))
         elif isinstance(value, dict | list):
             if depth > MAX_DEPTH:
                 raise ParseError(f"The JSON is nested too deeply (at most {MAX_DEPTH} levels).")
