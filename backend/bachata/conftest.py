@@ -1,6 +1,11 @@
 import itertools
+import os
 
 import pytest
+
+# Processes the tests start (the video job, manage.py) are part of this local run: they use the checkout's
+# own random key (var/secret_key), never a built-in one (settings.LOCAL_RUN).
+os.environ.setdefault("BACHATA_LOCAL_RUN", "1")
 
 _usernames = itertools.count(1)
 

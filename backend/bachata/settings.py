@@ -1,9 +1,12 @@
 """Django settings, configured from the environment (12-factor); see backend/.env.example."""
 
 import os
+import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_ROOT = BASE_DIR.parent
@@ -16,16 +19,52 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def local_secret_key(path: Path) -> str:
+    """A random key made once per checkout and kept outside git (var/ is ignored), readable by its owner only.
+
+    Concurrent first starts agree: the key is written to a temporary file and linked into place, and whoever
+    loses the race reads the winner's key.
+    """
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_urlsafe(50))
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
+    return path.read_text().strip()
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# A local run: `make run` (DEBUG), the test command (pytest, and the job processes its tests start), or a
+# developer who says so. Only a local run may go without DJANGO_SECRET_KEY; a deployment that sets
+# DJANGO_REQUIRE_SECRET_KEY=1 (compose, Cloud Run) is never one, whatever else it sets.
+LOCAL_RUN = not env_bool("DJANGO_REQUIRE_SECRET_KEY", False) and (
+    DEBUG or env_bool("BACHATA_LOCAL_RUN", False) or "pytest" in sys.modules
+)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("DJANGO_REQUIRE_SECRET_KEY", False):
-        raise RuntimeError("DJANGO_SECRET_KEY must be set in production")
-    SECRET_KEY = "insecure-local-development-key-change-me"
+    if not LOCAL_RUN:
+        # Fail closed: the key signs JWTs and media URLs; a built-in one would let anyone mint tokens.
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Set it to a long random secret (e.g. from a secret manager); "
+            "only local runs (DJANGO_DEBUG=1 or BACHATA_LOCAL_RUN=1) make up a key of their own."
+        )
+    SECRET_KEY = local_secret_key(
+        Path(os.environ.get("DJANGO_SECRET_KEY_FILE", REPO_ROOT / "var" / "secret_key"))
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
@@ -85,6 +124,8 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise RuntimeError("DATABASE_URL must point to PostgreSQL (postgres://...)")
 
 AUTH_USER_MODEL = "users.User"
+# authenticate() (the admin's login) follows the API's login rules and lockout.
+AUTHENTICATION_BACKENDS = ["bachata.users.backends.LockoutBackend"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -136,7 +177,8 @@ INSTALLED_APPS += [
     "bachata.api",
 ]
 MIDDLEWARE.insert(0, "bachata.api.middleware.RequestLogMiddleware")
-MIDDLEWARE.insert(2, "corsheaders.middleware.CorsMiddleware")
+MIDDLEWARE.insert(1, "bachata.api.middleware.MalformedRequestMiddleware")
+MIDDLEWARE.insert(3, "corsheaders.middleware.CorsMiddleware")
 APPEND_SLASH = False  # paths answer with and without the slash themselves; no redirects of POSTs
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://127.0.0.1:5173,http://localhost:5173")
@@ -144,6 +186,8 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://127.0.0.1:5173,h
 # changes the Host header (the SPA's nginx: compose.yaml, the Cloud Run SPA service).
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID", "Content-Range", "Accept-Ranges"]
+# The SPA sends Idempotency-Key on generate (documented in the schema): preflights must allow it.
+CORS_ALLOW_HEADERS = (*__import__("corsheaders.defaults").defaults.default_headers, "idempotency-key")
 
 CACHES = {
     "default": {
@@ -157,7 +201,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only (uploads opt in to multipart): form encoding would turn empty fields into "not sent".
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["bachata.api.parsers.SafeJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "bachata.api.pagination.StandardPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_THROTTLE_CLASSES": [
@@ -169,6 +213,10 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("API_THROTTLE_ANON", "100/minute"),
     },
     "EXCEPTION_HANDLER": "bachata.api.errors.api_exception_handler",
+    # Proxies in front of the API that append to X-Forwarded-For (Cloud Run: 1). The anonymous throttle keys
+    # on the address that many hops from the right; 0 uses the connection's address. Unset, DRF would trust
+    # the whole header, and a made-up X-Forwarded-For would be a fresh client each time.
+    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -213,8 +261,13 @@ SPECTACULAR_SETTINGS = {
 GENERATION_MAX_ACTIVE_PER_USER = int(os.environ.get("GENERATION_MAX_ACTIVE_PER_USER", "3"))
 # Allow audio links to loopback/private addresses (local development only).
 AUDIO_ALLOW_PRIVATE_HOSTS = env_bool("AUDIO_ALLOW_PRIVATE_HOSTS", False)
+# gs:// song links may name only these buckets (readable by everyone; the job reads them with its own
+# credentials). Empty: gs:// links are refused (docs/security.md).
+AUDIO_GCS_ALLOWED_BUCKETS = env_list("AUDIO_GCS_ALLOWED_BUCKETS")
 # Local launcher: jobs that may run at once on this machine (extra tasks wait as `queued`), and their logs.
 LOCAL_JOB_MAX_CONCURRENCY = int(os.environ.get("LOCAL_JOB_MAX_CONCURRENCY", "2"))
+# Which job processes share those slots: empty = every deployment on this host using the same database.
+LOCAL_JOB_DEPLOYMENT = os.environ.get("LOCAL_JOB_DEPLOYMENT", "")
 JOB_LOG_DIR = os.environ.get("JOB_LOG_DIR", str(REPO_ROOT / "var" / "logs"))
 # Cloud Run Jobs launcher (JOB_LAUNCHER=bachata.choreography.cloudrun_launcher.CloudRunJobLauncher).
 CLOUD_RUN_PROJECT = os.environ.get("CLOUD_RUN_PROJECT", "")
@@ -249,6 +302,8 @@ ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "bachata_move_embedd
 # ---- Songs ----
 SONG_UPLOAD_MAX_BYTES = int(os.environ.get("SONG_UPLOAD_MAX_BYTES", str(30 * 1024 * 1024)))
 SONG_MAX_SECONDS = int(os.environ.get("SONG_MAX_SECONDS", str(10 * 60)))
+# Shorter songs are refused at upload (and by the job): too short to plan a single eight-count on.
+SONG_MIN_SECONDS = float(os.environ.get("SONG_MIN_SECONDS", "10"))
 
 # ---- The video job ----
 # The move library the job plans from: an ingested folder (move_index.json) or a raw one (annotations.json);

@@ -37,3 +37,11 @@ def real_move_library() -> Path:
 
 # The backend's account fixtures (users for tasks run through the ledger).
 from bachata.conftest import _fast_password_hashing, make_user, user  # noqa: E402, F401
+
+
+@pytest.fixture(scope="session")
+def bad_songs(tmp_path_factory) -> dict:
+    """Files that are audio but no song: 5 minutes of silence, a 0.2 s clip, an MP3 damaged in the middle."""
+    from bachata.songs.tests.unusable import write_unusable_songs
+
+    return write_unusable_songs(tmp_path_factory.mktemp("bad-songs"))

@@ -3,6 +3,7 @@
 import math
 import struct
 import threading
+import time
 import wave
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from videojob.acquire import AcquisitionError, AcquisitionLimits, acquire_audio, download_youtube
 
-LOCAL = AcquisitionLimits(allow_private_hosts=True, timeout_seconds=5)
+LOCAL = AcquisitionLimits(allow_private_hosts=True, timeout_seconds=5, gcs_buckets=("bachata-songs",))
 
 
 def make_wav(path: Path, seconds: float = 2.0, rate: int = 22050) -> bytes:
@@ -122,10 +123,92 @@ def test_storage_keys_and_local_paths(tmp_path):
 def test_yt_dlp_downloads_through_its_generic_extractor(web, tmp_path):
     # YouTube itself is unreachable here; yt-dlp's generic extractor fetching a direct media URL exercises
     # the same download path, options and error handling.
-    path = download_youtube(f"{web}/song.wav", tmp_path, LOCAL)
+    path = download_youtube(f"{web}/song.wav", tmp_path, LOCAL, extractors=("generic",))
     assert path.exists() and path.stat().st_size > 40_000
     with pytest.raises(AcquisitionError, match=r"^YouTube download failed: ") as failure:
-        download_youtube(f"{web}/missing", tmp_path / "again", LOCAL)
+        download_youtube(f"{web}/missing", tmp_path / "again", LOCAL, extractors=("generic",))
+    assert failure.value.permanent
+
+
+def test_yt_dlp_runs_only_youtubes_extractor(web, tmp_path):
+    # the generic extractor would follow this link (and its redirects) anywhere; the job's yt-dlp refuses it
+    with pytest.raises(AcquisitionError, match=r"^YouTube download failed: .*(Unsupported URL|No suitable)"):
+        download_youtube(f"{web}/song.wav", tmp_path, LOCAL)
+    assert not list((tmp_path / "youtube").iterdir())
+
+
+@pytest.fixture
+def trickle(tmp_path):
+    """A server that sends a song one byte every 0.1 s (it would take hours), never going quiet long enough
+    for a per-read timeout."""
+    body = make_wav(tmp_path / "trickle.wav")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "audio/wav")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                for byte in body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/song.wav"
+    server.shutdown()
+
+
+def test_a_download_ends_at_its_deadline_however_slowly_the_server_sends(trickle, tmp_path):
+    limits = AcquisitionLimits(allow_private_hosts=True, timeout_seconds=5, deadline_seconds=2)
+    started = time.monotonic()
+    with pytest.raises(AcquisitionError, match="did not finish within 2 seconds"):
+        acquire_audio(trickle, tmp_path / "w", limits=limits)
+    assert time.monotonic() - started < 6
+
+
+def test_yt_dlp_ends_at_the_same_deadline(trickle, tmp_path):
+    limits = AcquisitionLimits(allow_private_hosts=True, timeout_seconds=5, deadline_seconds=4)
+    started = time.monotonic()
+    with pytest.raises(AcquisitionError, match="did not finish within 4 seconds"):
+        download_youtube(trickle, tmp_path, limits, extractors=("generic",))
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("silence.wav", "silent"), ("short.wav", "only 0.2 seconds"), ("corrupt.mp3", "damaged after")],
+)
+def test_unusable_songs_are_refused_readably_before_any_analysis(bad_songs, tmp_path, name, reason):
+    limits = AcquisitionLimits(allow_private_hosts=True, min_seconds=10)
+    with pytest.raises(AcquisitionError, match=reason) as failure:
+        acquire_audio(str(bad_songs[name]), tmp_path / "w", limits=limits)
+    assert failure.value.permanent
+    assert str(tmp_path) not in failure.value.message and "ffmpeg" not in failure.value.message.lower()
+
+
+def test_gs_links_are_refused_outside_the_configured_buckets(tmp_path):
+    with pytest.raises(AcquisitionError, match="not accepted for that bucket") as failure:
+        acquire_audio("gs://someone-elses-bucket/uploads/7/song.mp3", tmp_path / "w", limits=LOCAL)
+    assert failure.value.permanent
+
+
+def test_a_gs_link_without_credentials_fails_readably(tmp_path, monkeypatch):
+    for name in ("STORAGE_EMULATOR_HOST", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")  # no metadata server to find credentials on
+    monkeypatch.setenv("GCE_METADATA_IP", "127.0.0.1:9")
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "no-gcloud"))
+    with pytest.raises(AcquisitionError, match="no Google Cloud Storage credentials") as failure:
+        acquire_audio("gs://bachata-songs/songs/x.wav", tmp_path / "w", limits=LOCAL)
     assert failure.value.permanent
 
 

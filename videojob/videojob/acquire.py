@@ -7,10 +7,15 @@ errors) are worth another attempt.
 
 import http.client
 import ipaddress
+import json
+import logging
 import os
 import shutil
 import socket
 import ssl
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +24,11 @@ from urllib.parse import urljoin, urlsplit
 from bachata.songs.audio import NotAudio, probe_audio
 
 YOUTUBE_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com", "music.youtube.com", "youtu.be"}
+# yt-dlp runs only YouTube's own extractor: its generic one follows redirects to any address unchecked.
+YOUTUBE_EXTRACTORS = ("youtube",)
 MAX_REDIRECTS = 5
 CHUNK = 1 << 16
+logger = logging.getLogger(__name__)
 
 
 class AcquisitionError(Exception):
@@ -34,17 +42,39 @@ class AcquisitionError(Exception):
 class AcquisitionLimits:
     max_bytes: int = 50 * 1024 * 1024
     max_seconds: float = 10 * 60
-    timeout_seconds: float = 30
+    min_seconds: float = 0.0
+    timeout_seconds: float = 30  # for each network wait
+    deadline_seconds: float = 180  # for the whole download, redirects and yt-dlp included
     allow_private_hosts: bool = False
+    gcs_buckets: tuple[str, ...] = ()  # the only buckets a gs:// link may name (docs/security.md)
 
     @classmethod
     def from_environment(cls, env=os.environ) -> "AcquisitionLimits":
         return cls(
             max_bytes=int(env.get("AUDIO_MAX_BYTES", cls.max_bytes)),
             max_seconds=float(env.get("AUDIO_MAX_SECONDS", cls.max_seconds)),
+            min_seconds=float(env.get("SONG_MIN_SECONDS", "10")),
             timeout_seconds=float(env.get("AUDIO_FETCH_TIMEOUT_SECONDS", cls.timeout_seconds)),
+            deadline_seconds=float(env.get("AUDIO_DOWNLOAD_DEADLINE_SECONDS", cls.deadline_seconds)),
             allow_private_hosts=env.get("AUDIO_ALLOW_PRIVATE_HOSTS", "").lower() in {"1", "true", "yes"},
+            gcs_buckets=tuple(
+                b.strip() for b in env.get("AUDIO_GCS_ALLOWED_BUCKETS", "").split(",") if b.strip()
+            ),
         )
+
+
+class _Deadline:
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+
+    def left(self) -> float:
+        left = self.ends - time.monotonic()
+        if left <= 0:
+            raise AcquisitionError(
+                f"Audio download failed: it did not finish within {self.seconds:g} seconds", permanent=False
+            )
+        return left
 
 
 @dataclass(frozen=True)
@@ -95,7 +125,7 @@ def acquire_audio(
             ) from None
     if path.stat().st_size > limits.max_bytes:
         raise AcquisitionError(_too_big(limits), permanent=True)
-    duration = probe_audio_duration(path)
+    duration = probe_audio_duration(path, limits.min_seconds)
     if duration > limits.max_seconds:
         raise AcquisitionError(
             f"Audio download failed: the song is {duration / 60:.1f} minutes long; the limit is "
@@ -109,10 +139,10 @@ def _too_big(limits: AcquisitionLimits) -> str:
     return f"Audio download failed: the file is larger than {limits.max_bytes // (1024 * 1024)} MB"
 
 
-def probe_audio_duration(path: Path) -> float:
-    """Seconds of audio in the file; raises a permanent error when it does not decode as audio."""
+def probe_audio_duration(path: Path, min_seconds: float = 0.0) -> float:
+    """Seconds of audio in the file; raises a permanent error when it does not decode as a usable song."""
     try:
-        return probe_audio(path).duration
+        return probe_audio(path, min_seconds=min_seconds).duration
     except NotAudio as exc:
         raise AcquisitionError(f"Music analysis failed: {exc}", permanent=True) from exc
 
@@ -157,7 +187,9 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 
 
 def download_http(url: str, target: Path, limits: AcquisitionLimits) -> Path:
-    """GET with redirects, each hop's address checked (no private/loopback/link-local) and pinned."""
+    """GET with redirects, each hop's address checked (no private/loopback/link-local) and pinned; the whole
+    download (every hop, every byte) ends by one deadline, however slowly the server sends."""
+    deadline = _Deadline(limits.deadline_seconds)
     for _ in range(MAX_REDIRECTS + 1):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -169,11 +201,13 @@ def download_http(url: str, target: Path, limits: AcquisitionLimits) -> Path:
                 parts.hostname,
                 address,
                 port=port,
-                timeout=limits.timeout_seconds,
+                timeout=min(limits.timeout_seconds, deadline.left()),
                 context=ssl.create_default_context(),
             )
         else:
-            conn = _PinnedHTTPConnection(parts.hostname, address, port=port, timeout=limits.timeout_seconds)
+            conn = _PinnedHTTPConnection(
+                parts.hostname, address, port=port, timeout=min(limits.timeout_seconds, deadline.left())
+            )
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
@@ -194,7 +228,7 @@ def download_http(url: str, target: Path, limits: AcquisitionLimits) -> Path:
             length = response.getheader("Content-Length")
             if length and length.isdigit() and int(length) > limits.max_bytes:
                 raise AcquisitionError(_too_big(limits), permanent=True)
-            _copy_limited(response, target, limits.max_bytes)
+            _copy_limited(response, target, limits.max_bytes, deadline)
             return target
         except (TimeoutError, ConnectionError, OSError, http.client.HTTPException) as exc:
             if isinstance(exc, AcquisitionError):
@@ -205,10 +239,12 @@ def download_http(url: str, target: Path, limits: AcquisitionLimits) -> Path:
     raise AcquisitionError("Audio download failed: too many redirects", permanent=True)
 
 
-def _copy_limited(source, target: Path, max_bytes: int) -> None:
+def _copy_limited(source, target: Path, max_bytes: int, deadline: _Deadline) -> None:
     written = 0
     with open(target, "wb") as out:
-        while chunk := source.read(CHUNK):
+        # read1: whatever has arrived (read(n) would wait for n bytes, a byte a second at a time)
+        while chunk := source.read1(CHUNK):
+            deadline.left()
             written += len(chunk)
             if written > max_bytes:
                 raise AcquisitionError(
@@ -222,7 +258,10 @@ def _copy_limited(source, target: Path, max_bytes: int) -> None:
 
 
 def download_gcs(uri: str, target: Path, limits: AcquisitionLimits) -> Path:
+    """Only buckets the deployment names as readable for everyone (AUDIO_GCS_ALLOWED_BUCKETS): the job's
+    credentials could read other users' uploads and videos, and its answers would tell which objects exist."""
     from google.api_core import exceptions as gexc
+    from google.auth import exceptions as auth_exceptions
     from google.cloud import storage
 
     bucket_name, _, blob_name = uri[len("gs://") :].partition("/")
@@ -230,9 +269,14 @@ def download_gcs(uri: str, target: Path, limits: AcquisitionLimits) -> Path:
         raise AcquisitionError(
             f"Audio download failed: {uri} does not name a bucket and an object", permanent=True
         )
+    if bucket_name not in limits.gcs_buckets:
+        raise AcquisitionError(
+            "Audio download failed: gs:// links are not accepted for that bucket; upload the song instead",
+            permanent=True,
+        )
     try:
         client = storage.Client()
-        blob = client.bucket(bucket_name).get_blob(blob_name)
+        blob = client.bucket(bucket_name).get_blob(blob_name, timeout=min(limits.timeout_seconds, 60))
         if blob is None:
             raise AcquisitionError(f"Audio download failed: {uri} does not exist", permanent=True)
         if blob.size is not None and blob.size > limits.max_bytes:
@@ -240,44 +284,59 @@ def download_gcs(uri: str, target: Path, limits: AcquisitionLimits) -> Path:
         blob.download_to_filename(str(target), timeout=limits.timeout_seconds)
     except (gexc.Forbidden, gexc.Unauthorized) as exc:
         raise AcquisitionError(f"Audio download failed: no access to {uri}", permanent=True) from exc
+    except auth_exceptions.GoogleAuthError as exc:
+        logger.warning("no Google Cloud credentials for %s: %s", uri, exc)
+        raise AcquisitionError(
+            "Audio download failed: this server has no Google Cloud Storage credentials to read gs:// links",
+            permanent=True,
+        ) from exc
     except gexc.GoogleAPIError as exc:
-        raise AcquisitionError(f"Audio download failed: {exc}", permanent=False) from exc
+        logger.warning("reading %s failed: %s", uri, exc)
+        raise AcquisitionError(
+            "Audio download failed: Google Cloud Storage did not answer", permanent=False
+        ) from exc
     return target
 
 
 # --- YouTube (yt-dlp) -------------------------------------------------------------------------------------
 
 
-def download_youtube(url: str, workdir: Path, limits: AcquisitionLimits) -> Path:
-    import yt_dlp
-
+def download_youtube(
+    url: str, workdir: Path, limits: AcquisitionLimits, *, extractors: tuple[str, ...] = YOUTUBE_EXTRACTORS
+) -> Path:
+    """yt-dlp in a child process, killed at the download's deadline (yt-dlp has no overall timeout of its
+    own: a server sending a byte a second would hold the job forever while its heartbeat kept the reaper away)."""
     out_dir = workdir / "youtube"
     out_dir.mkdir(parents=True, exist_ok=True)
-    options = {
-        "format": "bestaudio/best",
-        "outtmpl": str(out_dir / "song.%(ext)s"),
-        "noplaylist": True,
-        "quiet": True,
-        "no_warnings": True,
-        "noprogress": True,
-        "max_filesize": limits.max_bytes,
-        "socket_timeout": limits.timeout_seconds,
-        "retries": 2,
-        # A list is OR-ed: short enough, or of unknown length (checked after download).
-        "match_filter": yt_dlp.utils.match_filter_func(
-            [f"duration <= {int(limits.max_seconds)}", "!duration"]
-        ),
-        "cachedir": False,
+    request = {
+        "url": url,
+        "out_dir": str(out_dir),
+        "max_bytes": limits.max_bytes,
+        "max_seconds": limits.max_seconds,
+        "timeout_seconds": limits.timeout_seconds,
+        "extractors": list(extractors),
     }
     try:
-        with yt_dlp.YoutubeDL(options) as ydl:
-            ydl.download([url])
-    except yt_dlp.utils.DownloadError as exc:
-        reason = str(exc).removeprefix("ERROR: ").strip()
+        child = subprocess.run(
+            [sys.executable, "-c", "from videojob.acquire import _youtube_child; _youtube_child()"],
+            input=json.dumps(request),
+            capture_output=True,
+            text=True,
+            timeout=limits.deadline_seconds,
+        )
+    except subprocess.TimeoutExpired:
+        raise AcquisitionError(
+            f"YouTube download failed: it did not finish within {limits.deadline_seconds:g} seconds",
+            permanent=False,
+        ) from None
+    if child.returncode != 0:
+        lines = [line for line in child.stderr.splitlines() if line.startswith("ERROR:")]
+        reason = (lines[-1] if lines else "the download stopped").removeprefix("ERROR:").strip()
+        logger.warning("yt-dlp failed for %s: %s", url, child.stderr[-2000:])
         transient = any(
             word in reason.lower() for word in ("timed out", "temporary", "503", "502", "connection")
         )
-        raise AcquisitionError(f"YouTube download failed: {reason}", permanent=not transient) from exc
+        raise AcquisitionError(f"YouTube download failed: {reason[:300]}", permanent=not transient)
     files = sorted(out_dir.iterdir())
     if not files:
         raise AcquisitionError(
@@ -286,3 +345,34 @@ def download_youtube(url: str, workdir: Path, limits: AcquisitionLimits) -> Path
     song = workdir / f"song{files[0].suffix}"
     shutil.move(str(files[0]), song)
     return song
+
+
+def _youtube_child() -> None:
+    """The child's side: one yt-dlp download described as JSON on stdin; errors as `ERROR: …` on stderr."""
+    import yt_dlp
+
+    request = json.loads(sys.stdin.read())
+    options = {
+        "format": "bestaudio/best",
+        "outtmpl": str(Path(request["out_dir"]) / "song.%(ext)s"),
+        "noplaylist": True,
+        "quiet": True,
+        "no_warnings": True,
+        "noprogress": True,
+        "max_filesize": request["max_bytes"],
+        "socket_timeout": request["timeout_seconds"],
+        "retries": 2,
+        "allowed_extractors": request["extractors"],
+        # A list is OR-ed: short enough, or of unknown length (checked after download).
+        "match_filter": yt_dlp.utils.match_filter_func(
+            [f"duration <= {int(request['max_seconds'])}", "!duration"]
+        ),
+        "cachedir": False,
+    }
+    try:
+        with yt_dlp.YoutubeDL(options) as ydl:
+            ydl.download([request["url"]])
+    except yt_dlp.utils.DownloadError as exc:
+        reason = str(exc).removeprefix("ERROR: ").strip().splitlines()[0]
+        print(f"ERROR: {reason}", file=sys.stderr)
+        raise SystemExit(1) from None

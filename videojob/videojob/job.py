@@ -9,6 +9,7 @@ the next attempt — on the last attempt, or locally where nothing retries, they
 
 import hashlib
 import logging
+import shutil
 import signal
 import tempfile
 import threading
@@ -30,7 +31,13 @@ from .acquire import AcquisitionError, AcquisitionLimits, acquire_audio
 from .job_config import JobConfig
 from .library import LibraryError
 from .move_search import MoveIndexUnavailable, job_move_index
-from .pipeline import ChoreographyResult, default_cache_dir, make_choreography, resolve_library
+from .pipeline import (
+    AnalysisError,
+    ChoreographyResult,
+    default_cache_dir,
+    make_choreography,
+    resolve_library,
+)
 from .planner import PlanningError, PlanRequest
 from .render import RenderError, prepare_song_audio
 from .reporter import JobCancelled, TaskGone, TaskReporter
@@ -38,6 +45,11 @@ from .reporter import JobCancelled, TaskGone, TaskReporter
 logger = logging.getLogger("videojob")
 STAGE_PERCENT = {"downloading": 10, "analyzing": 25, "selecting": 40, "generating": 70, "finalizing": 90}
 EXIT_DONE, EXIT_RETRY = 0, 1
+WORKDIR_PREFIX = "videojob-"
+# A job's working directory untouched this long belongs to a job that died without cleaning up (SIGKILL,
+# OOM): a live job writes into it at least every few minutes (downloads end by their deadline).
+STALE_WORKDIR_SECONDS = 60 * 60
+UNKNOWN_FAILURE = "Video generation failed"
 
 
 class TransientFailure(Exception):
@@ -52,9 +64,10 @@ def run_job(config: JobConfig) -> int:
         signal.signal(signal.SIGTERM, lambda *_: reporter.cancel_event.set()) if in_main_thread else None
     )
     uploaded: list[str] = []
+    remove_stale_workdirs()
     try:
         reporter.start()
-        with tempfile.TemporaryDirectory(prefix=f"videojob-{config.task_id[:8]}-") as workdir:
+        with tempfile.TemporaryDirectory(prefix=f"{WORKDIR_PREFIX}{config.task_id[:8]}-") as workdir:
             result = _make_and_publish(config, reporter, Path(workdir), uploaded)
         reporter.completed(result)
         return EXIT_DONE
@@ -74,6 +87,8 @@ def run_job(config: JobConfig) -> int:
         if exc.permanent:
             return _permanent(reporter, exc.message)
         return _transient(config, reporter, exc.message)
+    except AnalysisError as exc:
+        return _permanent(reporter, f"Music analysis failed: {exc}")
     except PlanningError as exc:
         return _permanent(reporter, f"Move selection failed: {exc}")
     except (RenderError, LibraryError) as exc:
@@ -81,6 +96,11 @@ def run_job(config: JobConfig) -> int:
     except (TransientFailure, MoveIndexUnavailable, DatabaseError, OSError, ConnectionError) as exc:
         _remove(uploaded)
         return _transient(config, reporter, f"Video generation failed: {exc}")
+    except Exception:
+        # Anything else is a defect: the task still ends, readably; the details are for the log only.
+        logger.exception("task %s: unexpected error", config.task_id)
+        _remove(uploaded)
+        return _unknown_failure(reporter)
     finally:
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous_handler)
@@ -239,6 +259,35 @@ def _result(config, made: ChoreographyResult, video_key, thumbnail_key, saved_id
         "plan_notes": list(made.plan.notes),
         "timings": {name: round(value, 3) for name, value in made.timings.items()},
     }
+
+
+def remove_stale_workdirs(now: float | None = None) -> list[Path]:
+    """Working directories of jobs that were killed (their `finally` never ran), left in the temp folder."""
+    now = now if now is not None else time.time()
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*"):
+        try:
+            newest = max(
+                [folder.stat().st_mtime, *(p.stat().st_mtime for p in folder.rglob("*"))], default=now
+            )
+        except OSError:
+            continue
+        if folder.is_dir() and now - newest > STALE_WORKDIR_SECONDS:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    if removed:
+        logger.info("removed %d stale job working directories", len(removed))
+    return removed
+
+
+def _unknown_failure(reporter: TaskReporter) -> int:
+    try:
+        reporter.failed(UNKNOWN_FAILURE, retryable=True)
+    except (JobCancelled, TaskGone):
+        reporter.cancelled()
+    except Exception:
+        logger.exception("could not record the failure")
+    return EXIT_DONE
 
 
 def _permanent(reporter: TaskReporter, error: str) -> int:

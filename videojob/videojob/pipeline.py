@@ -17,6 +17,7 @@ from pathlib import Path
 from bachata.moves.interface import MoveIndex
 
 from videojob.analysis import CACHE_DIR_ENVIRONMENT_VARIABLE, MusicAnalysis, analyze_audio
+from videojob.audio_io import AudioDecodeError
 from videojob.demo_assets import generate_demo_library
 from videojob.ingest import INGEST_VERSION, IngestProgress, ingest_library
 from videojob.library import (
@@ -89,6 +90,10 @@ class ChoreographyResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+class AnalysisError(Exception):
+    """The song could not be analysed; the message is readable (no paths, no decoder output)."""
+
+
 def make_choreography(
     audio_path: str | Path,
     out_path: str | Path,
@@ -109,7 +114,12 @@ def make_choreography(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     stage("analyzing")
-    analysis = analyze_audio(audio_path, cache_dir=cache_dir)
+    try:
+        analysis = analyze_audio(audio_path, cache_dir=cache_dir)
+    except AudioDecodeError as error:
+        raise AnalysisError("the song's audio could not be decoded") from error
+    except ValueError as error:  # the analysis' own reasons, e.g. "no steady beat found: …"
+        raise AnalysisError(str(error)) from error
     timings["analysis"] = time.perf_counter() - started
 
     started = time.perf_counter()

@@ -5,7 +5,7 @@
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
@@ -94,6 +94,13 @@ def api_exception_handler(exc, context):
         return Response(error_body("Not found.", "not_found"), status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body("The request body is too large.", "request_too_large"),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, SuspiciousOperation):  # too many fields, a malformed header, …
+        return Response(error_body("The request is not valid.", "bad_request"), status=400)
 
     response = exception_handler(exc, context)
     if response is None:

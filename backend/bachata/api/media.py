@@ -26,17 +26,34 @@ _SALT = "bachata.media"
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
+def _account_fingerprint(user_id) -> str | None:
+    """Changes when the account's password changes; None when the account is gone or deactivated. A token
+    carries it, so that a password change or a deactivation ends every media link handed out before."""
+    from django.contrib.auth import get_user_model
+    from django.utils.crypto import salted_hmac
+
+    row = get_user_model().objects.filter(pk=user_id).values_list("password", "is_active").first()
+    if row is None or not row[1]:
+        return None
+    return salted_hmac(_SALT, row[0], algorithm="sha256").hexdigest()[:20]
+
+
 def media_token(kind: str, object_id, user_id: int) -> str:
-    return signing.TimestampSigner(salt=_SALT).sign_object({"k": kind, "o": str(object_id), "u": user_id})
+    data = {"k": kind, "o": str(object_id), "u": user_id, "a": _account_fingerprint(user_id)}
+    return signing.TimestampSigner(salt=_SALT).sign_object(data)
 
 
 def media_token_user(token: str, kind: str, object_id) -> int | None:
-    """The user id the token was issued to, if it is genuine, fresh and for this object."""
+    """The user id the token was issued to, if it is genuine, fresh, for this object, and its account is
+    still active with the password it had then."""
     try:
         data = signing.TimestampSigner(salt=_SALT).unsign_object(token, max_age=TOKEN_MAX_AGE)
     except (signing.BadSignature, TypeError, ValueError):
         return None
     if data.get("k") != kind or data.get("o") != str(object_id):
+        return None
+    fingerprint = _account_fingerprint(data.get("u"))
+    if fingerprint is None or data.get("a") != fingerprint:
         return None
     return data.get("u")
 

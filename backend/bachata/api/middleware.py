@@ -6,6 +6,8 @@ import re
 import time
 import uuid
 
+from django.http import JsonResponse
+
 logger = logging.getLogger("bachata.requests")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -35,3 +37,27 @@ class RequestLogMiddleware:
                 )
             )
         return response
+
+
+class MalformedRequestMiddleware:
+    """NUL characters in an API path or query become a 4xx in the error shape (PostgreSQL refuses NUL in
+    text, which would otherwise surface as a 500 from whichever query first uses the id)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/"):
+            from .errors import error_body
+
+            if "\x00" in request.path:
+                return JsonResponse(error_body("Not found.", "not_found"), status=404)
+            query = request.GET
+            if any("\x00" in key or any("\x00" in v for v in query.getlist(key)) for key in query):
+                return JsonResponse(
+                    error_body(
+                        "The query contains a NUL character, which no parameter accepts.", "bad_request"
+                    ),
+                    status=400,
+                )
+        return self.get_response(request)

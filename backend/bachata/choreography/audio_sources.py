@@ -22,7 +22,9 @@ class AudioSource:
     label: str  # shown to people (music_info.source)
 
 
-def audio_input_parse(text: str, *, allow_private_hosts: bool = False) -> AudioSource:
+def audio_input_parse(
+    text: str, *, allow_private_hosts: bool = False, gcs_buckets: tuple[str, ...] | list[str] = ()
+) -> AudioSource:
     if not isinstance(text, str) or not text.strip():
         raise AudioInputError("Enter a link to the song.")
     text = text.strip()
@@ -35,6 +37,11 @@ def audio_input_parse(text: str, *, allow_private_hosts: bool = False) -> AudioS
         if not _GCS_BUCKET.match(bucket) or not name:
             raise AudioInputError(
                 "A gs:// address must name a bucket and an object, like gs://bucket/song.mp3."
+            )
+        if bucket not in gcs_buckets:
+            # The job would read it with its own credentials: other users' uploads and videos included.
+            raise AudioInputError(
+                "gs:// links are not accepted for that bucket. Upload the song or choose one from the library."
             )
         return AudioSource("gcs", text, text)
     try:

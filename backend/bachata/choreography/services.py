@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from bachata.api.errors import ApiError, Conflict
@@ -37,6 +37,7 @@ def task_create(
     return task
 
 
+_GENERATION_LOCK_NAMESPACE = 0x67656E  # pg_advisory_xact_lock(namespace << 32 | user id)
 GENERATION_NAMESPACE = uuid.UUID("6b1f8f0e-3c8a-4a55-9d53-6a1e2f6c9b10")
 
 
@@ -54,17 +55,24 @@ def generation_start(
         existing = ChoreographyTask.objects.filter(pk=task_id).first()
         if existing is not None:
             return _idempotent_replay(existing, user, parameters)
-    active = ChoreographyTask.objects.filter(
-        user=user, status__in=[TaskStatus.STARTED, TaskStatus.RUNNING]
-    ).count()
-    if active >= settings.GENERATION_MAX_ACTIVE_PER_USER:
-        raise ApiError(
-            f"You already have {active} choreographies in progress. Please wait for one to finish.",
-            code="too_many_active_tasks",
-            status_code=429,
-        )
     try:
         with transaction.atomic():
+            # The cap holds under concurrency: one user's generations are counted and created one at a time
+            # (a transaction-level advisory lock per user; other users are not held up).
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s)",
+                    [(_GENERATION_LOCK_NAMESPACE << 32) | (user.pk & 0xFFFFFFFF)],
+                )
+            active = ChoreographyTask.objects.filter(
+                user=user, status__in=[TaskStatus.STARTED, TaskStatus.RUNNING]
+            ).count()
+            if active >= settings.GENERATION_MAX_ACTIVE_PER_USER:
+                raise ApiError(
+                    f"You already have {active} choreographies in progress. Please wait for one to finish.",
+                    code="too_many_active_tasks",
+                    status_code=429,
+                )
             task = task_history_start(user=user, task_id=task_id, parameters=parameters, actor="api")
             job_launch_after_commit(task.task_id, actor="api")
     except IntegrityError:
@@ -155,6 +163,16 @@ def task_projection_rebuild(*, task_id: str) -> RebuildOutcome:
     return RebuildOutcome(task_id=task_id, changed=changed)
 
 
+def reaped_error(task: ChoreographyTask, minutes: float) -> str:
+    """The timeout, and where the task stopped: the last thing its job said (the real cause, when the job
+    could not report its own failure) or that it never started."""
+    error = timed_out_error(minutes)
+    if task.stage == "queued":
+        return f"{error} (it was still waiting for a free worker)"
+    last = (task.message or "").strip().rstrip(".")
+    return f"{error} (it stopped at: {last[:200]})" if last else error
+
+
 def tasks_reap(*, timeout_seconds: int | None = None, now=None) -> list[str]:
     """Time out unfinished tasks with no event for longer than the timeout. Safe to run concurrently."""
     timeout_seconds = timeout_seconds if timeout_seconds is not None else settings.LEDGER_REAP_TIMEOUT_SECONDS
@@ -178,7 +196,7 @@ def tasks_reap(*, timeout_seconds: int | None = None, now=None) -> list[str]:
             task_event_append(
                 task_id,
                 EventType.TIMED_OUT,
-                {"minutes": minutes, "error": timed_out_error(minutes)},
+                {"minutes": minutes, "error": reaped_error(task, minutes)},
                 actor="system",
             )
             job_cancel_after_commit(task_id, task.job_execution_name)

@@ -65,7 +65,9 @@ def _audio_parameters(user, data) -> dict:
         return {"audio_input": key, "source": "library", "song_id": key}
     try:
         source = audio_input_parse(
-            data["audio_input"], allow_private_hosts=settings.AUDIO_ALLOW_PRIVATE_HOSTS
+            data["audio_input"],
+            allow_private_hosts=settings.AUDIO_ALLOW_PRIVATE_HOSTS,
+            gcs_buckets=settings.AUDIO_GCS_ALLOWED_BUCKETS,
         )
     except AudioInputError as exc:
         raise ApiError(str(exc), code="invalid_audio_input", fields={"audio_input": [str(exc)]}) from exc

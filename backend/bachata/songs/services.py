@@ -4,6 +4,7 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db import transaction
 
 from bachata.api.errors import ApiError
@@ -38,6 +39,39 @@ def library_sync() -> list[LibrarySong]:
     return list(LibrarySong.objects.filter(pk__in=keys).order_by("title", "key"))
 
 
+# Room for the multipart framing and the title beside the file itself.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
+def _too_large() -> ApiError:
+    limit = settings.SONG_UPLOAD_MAX_BYTES
+    message = f"The file is larger than {limit // (1024 * 1024)} MB."
+    return ApiError(message, code="file_too_large", status_code=413, fields={"file": [message]})
+
+
+def song_upload_check_length(content_length: str | None) -> None:
+    """Refuse a body that says it is too large before a byte of it is read."""
+    limit = settings.SONG_UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD_BYTES
+    if content_length and content_length.isdigit() and int(content_length) > limit:
+        raise _too_large()
+
+
+class LimitedUploadHandler(TemporaryFileUploadHandler):
+    """Spools the file as Django does, but stops reading the moment it passes the limit (a body without a
+    truthful Content-Length cannot fill the disk)."""
+
+    def new_file(self, *args, **kwargs):
+        self.received = 0
+        super().new_file(*args, **kwargs)
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > settings.SONG_UPLOAD_MAX_BYTES:
+            self.file.close()  # a closed temporary upload deletes its file
+            raise _too_large()
+        return super().receive_data_chunk(raw_data, start)
+
+
 def song_upload_create(*, user, uploaded_file, title: str = "") -> SongUpload:
     """Check the upload is a song we can use, store it under uploads/, and record it."""
     name = uploaded_file.name or "song"
@@ -48,14 +82,8 @@ def song_upload_create(*, user, uploaded_file, title: str = "") -> SongUpload:
             code="unsupported_format",
             fields={"file": ["Upload an MP3, WAV, OGG, M4A or FLAC file."]},
         )
-    limit = settings.SONG_UPLOAD_MAX_BYTES
-    if uploaded_file.size > limit:
-        raise ApiError(
-            f"The file is larger than {limit // (1024 * 1024)} MB.",
-            code="file_too_large",
-            status_code=413,
-            fields={"file": [f"The file is larger than {limit // (1024 * 1024)} MB."]},
-        )
+    if uploaded_file.size > settings.SONG_UPLOAD_MAX_BYTES:
+        raise _too_large()
     with tempfile.NamedTemporaryFile(suffix=extension) as copy:
         for chunk in uploaded_file.chunks():
             copy.write(chunk)
@@ -65,6 +93,12 @@ def song_upload_create(*, user, uploaded_file, title: str = "") -> SongUpload:
         except NotAudio as exc:
             message = f"This file is not a song we can use: {exc}."
             raise ApiError(message, code="not_audio", fields={"file": [message]}) from exc
+        if probe.duration < settings.SONG_MIN_SECONDS:
+            message = (
+                f"The song is too short: {probe.duration:.1f} seconds; it needs at least "
+                f"{settings.SONG_MIN_SECONDS:g} seconds."
+            )
+            raise ApiError(message, code="song_too_short", fields={"file": [message]})
         if probe.duration > settings.SONG_MAX_SECONDS:
             message = f"The song is too long: at most {settings.SONG_MAX_SECONDS // 60} minutes."
             raise ApiError(message, code="song_too_long", fields={"file": [message]})

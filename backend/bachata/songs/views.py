@@ -25,6 +25,8 @@ class SongUploadView(APIView):
         request={"multipart/form-data": SongUploadRequestSerializer}, responses={201: SongUploadSerializer}
     )
     def post(self, request):
+        services.song_upload_check_length(request.META.get("CONTENT_LENGTH"))
+        request._request.upload_handlers = [services.LimitedUploadHandler(request._request)]
         serializer = SongUploadRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = services.song_upload_create(

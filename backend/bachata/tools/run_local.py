@@ -89,6 +89,10 @@ def serve(port: int) -> int:
             return 1
     if prepare_demo() != 0:
         return 1
+    # The reaper runs by itself: it times out tasks no job reports on and starts queued ones when a worker is
+    # free. A child of this process (which becomes runserver below), it stops when the server stops.
+    every = os.environ.get("LEDGER_REAP_EVERY_SECONDS", "30")
+    subprocess.Popen([sys.executable, MANAGE, "ledger_reap", "--every", every, "--parent", str(os.getpid())])
     print(
         f"\nBachata Buddy is running:\n  Web app:  http://127.0.0.1:{port}/\n"
         f"  API docs: http://127.0.0.1:{port}/api/docs\n"

@@ -73,7 +73,7 @@ class LogoutView(APIView):
         refresh = cookies.refresh_from_request(request)
         serializer = RefreshSerializer(data={"refresh": refresh} if refresh else {})
         serializer.is_valid(raise_exception=True)
-        services.user_logout(refresh=serializer.validated_data["refresh"])
+        services.user_logout(refresh=serializer.validated_data["refresh"], user=request.user)
         return cookies.refresh_cookie_clear(Response(status=status.HTTP_204_NO_CONTENT))
 
 

@@ -48,12 +48,23 @@ def test_legacy_users_log_in_by_email_with_their_legacy_passwords(anon, legacy):
         anon.credentials()
 
 
-def test_a_shared_legacy_email_logs_in_the_account_whose_password_matches(anon, legacy):
+def test_a_shared_legacy_email_logs_in_its_oldest_account_and_the_others_by_username(anon, legacy):
     email = legacy.shared_emails[0]
-    owners = [u for (u,) in raw_rows("SELECT username FROM users WHERE lower(email) = %s ORDER BY id", email)]
+    owners = [
+        u
+        for (u,) in raw_rows(
+            "SELECT username FROM users WHERE lower(email) = %s AND is_active ORDER BY date_joined, id", email
+        )
+    ]
     assert len(owners) > 1
-    for username in owners:
-        assert login(anon, email.upper(), legacy.passwords[username])["username"] == username
+    assert login(anon, email.upper(), legacy.passwords[owners[0]])["username"] == owners[0]
+    anon.credentials()
+    for username in owners[1:]:
+        by_email = anon.post(
+            "/api/auth/login", {"username": email, "password": legacy.passwords[username]}, format="json"
+        )
+        assert by_email.status_code == 401  # never says the password belongs to another account on it
+        assert login(anon, username, legacy.passwords[username])["username"] == username
         anon.credentials()
 
 

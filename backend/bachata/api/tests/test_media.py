@@ -48,9 +48,11 @@ def test_unsatisfiable_ranges():
             parse_range(header, 1000)
 
 
-def test_tokens_are_bound_to_object_and_kind():
-    token = media_token("collection-video", "abc", 7)
-    assert media_token_user(token, "collection-video", "abc") == 7
+@pytest.mark.django_db
+def test_tokens_are_bound_to_object_and_kind(make_user):
+    owner = make_user()
+    token = media_token("collection-video", "abc", owner.pk)
+    assert media_token_user(token, "collection-video", "abc") == owner.pk
     assert media_token_user(token, "collection-video", "other") is None
     assert media_token_user(token, "collection-thumbnail", "abc") is None
     assert media_token_user(token + "x", "collection-video", "abc") is None

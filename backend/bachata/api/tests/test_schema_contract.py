@@ -66,3 +66,106 @@ def test_api_contract(case, bearer):
     case.call_and_validate(
         headers=bearer, excluded_checks=[checks.positive_data_acceptance, checks.negative_data_rejection]
     )
+
+
+# --- malformed input schemathesis does not generate: each a 4xx in the error shape, never a 500 ------------
+
+
+@pytest.fixture
+def raw_client():
+    from django.test import Client
+
+    return Client()
+
+
+def _json(client, path, body: bytes, **headers):
+    return client.generic("POST", path, body, content_type="application/json", **headers)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/auth/login", "/api/auth/register", "/api/choreography/generate"])
+def test_json_nested_100000_deep_is_a_400(raw_client, bearer, path):
+    from bachata.api.tests.assertions import assert_error
+
+    body = b"[" * 100_000 + b"]" * 100_000
+    response = _json(raw_client, path, body, HTTP_AUTHORIZATION=bearer["Authorization"])
+    assert response.status_code in (400, 401)
+    if response.status_code == 400:
+        assert "nested too deeply" in assert_error(response, 400)["message"]
+    moderately = b'{"username": ' + b"[" * 1000 + b"]" * 1000 + b', "password": "x"}'
+    assert (
+        "nested too deeply" in assert_error(_json(raw_client, "/api/auth/login", moderately), 400)["message"]
+    )
+
+
+@pytest.mark.django_db
+def test_a_body_over_the_limit_is_a_413(raw_client, bearer):
+    from bachata.api.tests.assertions import assert_error
+
+    body = b'{"username": "' + b"a" * (3 * 1024 * 1024) + b'", "password": "x"}'
+    assert_error(_json(raw_client, "/api/auth/login", body), 413, "request_too_large")
+    response = _json(
+        raw_client, "/api/choreography/generate", body, HTTP_AUTHORIZATION=bearer["Authorization"]
+    )
+    assert_error(response, 413, "request_too_large")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (
+            "/api/choreography/generate",
+            b'{"audio_input": "https://x.example/a.mp3", "difficulty": "\\ud800"}',
+        ),
+        ("/api/auth/register", b'{"username": "a", "email": "a@example.com", "password": "\\udfff-secret"}'),
+        ("/api/choreography/generate", b'{"audio_input": "https://x.example/a.mp3", "query": "a\\u0000b"}'),
+        ("/api/auth/register", b'{"username\\u0000": "a", "email": "a@example.com", "password": "secret1"}'),
+        (
+            "/api/choreography/generate",
+            b'{"audio_input": "https://x.example/a.mp3", "x": {"a": ["\\u0000"]}}',
+        ),
+    ],
+)
+def test_lone_surrogates_and_nul_characters_in_json_are_a_400(raw_client, bearer, path, body):
+    from bachata.api.tests.assertions import assert_error
+
+    response = _json(raw_client, path, body, HTTP_AUTHORIZATION=bearer["Authorization"])
+    message = assert_error(response, 400)["message"]
+    assert "surrogate" in message or "NUL" in message or "Null characters are not allowed" in message
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/choreography/tasks/%00",
+        "/api/choreography/tasks/abc%00def/retry",
+        "/api/choreography/tasks/%00/events",
+        "/api/collections/%00",
+    ],
+)
+def test_nul_in_an_id_is_a_404(raw_client, bearer, path):
+    from bachata.api.tests.assertions import assert_error
+
+    assert_error(raw_client.get(path, HTTP_AUTHORIZATION=bearer["Authorization"]), 404, "not_found")
+    assert_error(raw_client.post(path, HTTP_AUTHORIZATION=bearer["Authorization"]), 404, "not_found")
+
+
+@pytest.mark.django_db
+def test_nul_in_a_query_parameter_is_a_400(raw_client, bearer):
+    from bachata.api.tests.assertions import assert_error
+
+    response = raw_client.get("/api/collections?search=a%00b", HTTP_AUTHORIZATION=bearer["Authorization"])
+    assert "NUL" in assert_error(response, 400)["message"]
+
+
+@pytest.mark.django_db
+def test_cors_preflight_allows_the_idempotency_key_header(raw_client):
+    response = raw_client.options(
+        "/api/choreography/generate",
+        HTTP_ORIGIN="http://127.0.0.1:5173",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, content-type, idempotency-key",
+    )
+    assert "idempotency-key" in response["Access-Control-Allow-Headers"].lower()

@@ -44,7 +44,8 @@ def test_generate_answers_202_and_launches_the_job_after_commit(api, user, recor
     assert task.user == user and task.status == "started"
 
 
-def test_generate_from_a_youtube_link_a_gs_uri_a_library_song_and_an_upload(api, user):
+def test_generate_from_a_youtube_link_a_gs_uri_a_library_song_and_an_upload(api, user, settings):
+    settings.AUDIO_GCS_ALLOWED_BUCKETS = ["bachata-songs"]  # a bucket the deployment makes public
     assert generate(api, audio_input="https://youtu.be/abc123").status_code == 202
     assert generate(api, audio_input="gs://bachata-songs/songs/x.mp3").status_code == 202
     LibrarySong.objects.create(key="songs/besame.mp3", title="Besame")
@@ -52,6 +53,21 @@ def test_generate_from_a_youtube_link_a_gs_uri_a_library_song_and_an_upload(api,
     assert response.status_code == 202
     params = TaskEvent.objects.get(task_id=response.json()["task_id"], type="created").payload["parameters"]
     assert params["audio_input"] == "songs/besame.mp3" and params["source"] == "library"
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "gs://bachata-media/uploads/user_7/their-song.mp3",  # another user's upload, in our own bucket
+        "gs://bachata-media/choreographies/2026/11/x.mp4",
+        "gs://any-other-bucket/x.mp3",
+    ],
+)
+def test_gs_links_outside_the_configured_public_buckets_are_refused(api, settings, recording_launcher, link):
+    settings.AUDIO_GCS_ALLOWED_BUCKETS = ["bachata-songs"]
+    body = assert_error(generate(api, audio_input=link), 400, "invalid_audio_input")
+    assert "gs:// links are not accepted" in body["fields"]["audio_input"][0]
+    assert recording_launcher.launched == [] and not ChoreographyTask.objects.exists()
 
 
 def test_generate_from_own_upload_only(api, user, make_user, api_client_for):
@@ -262,3 +278,25 @@ def test_a_finished_task_plays_for_its_owner_only(
     assert played.status_code == 206 and b"".join(played.streaming_content) == b"234"
     assert api_client_for(make_user()).get(f"/api/choreography/tasks/{task_id}/video").status_code == 404
     assert anon.get(f"/api/choreography/tasks/{task_id}/video").status_code == 404
+
+
+def test_the_cap_of_active_tasks_holds_under_concurrency(user, api_client_for, recording_launcher):
+    import threading
+
+    from django.db import connection
+
+    barrier, statuses = threading.Barrier(10), []
+
+    def one(n):
+        client = api_client_for(user)
+        barrier.wait()
+        statuses.append(generate(client, audio_input=f"https://music.example.com/{n}.mp3").status_code)
+        connection.close()
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [202] * 3 + [429] * 7
+    assert ChoreographyTask.objects.filter(user=user).count() == 3

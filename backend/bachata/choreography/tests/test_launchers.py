@@ -29,6 +29,8 @@ def fake_videojob(tmp_path, monkeypatch):
         (open(os.environ["FAKE_JOB_OUT"] + "/" + os.environ["TASK_ID"], "w")
             .write(repr({k: os.environ[k] for k in ("TASK_ID", "USER_ID", "AUDIO_INPUT", "DIFFICULTY")})))
         time.sleep(float(os.environ.get("FAKE_JOB_SECONDS", "30")))
+        if os.environ.get("FAKE_JOB_DIE"):
+            os.kill(os.getpid(), 9)  # as the out-of-memory killer would: no chance to report
     """)
     )
     out = tmp_path / "out"
@@ -100,10 +102,119 @@ def test_local_launcher_queues_beyond_its_capacity_and_dispatches_when_room_free
     assert TaskEvent.objects.filter(task_id=second.pk, type="queued").count() == 1
 
     LocalJobLauncher().cancel(first.pk, ChoreographyTask.objects.get(pk=first.pk).job_execution_name)
-    assert wait_for(lambda: LocalJobLauncher().active_jobs() == 0)
-    assert job_dispatch_queued() == [second.pk]
-    assert ChoreographyTask.objects.get(pk=second.pk).job_execution_name.startswith("local-")
+    # the freed slot starts the waiting task by itself, at once: nobody calls dispatch or the reaper
+    assert wait_for(
+        lambda: (ChoreographyTask.objects.get(pk=second.pk).job_execution_name or "").startswith("local-")
+    )
+    assert ChoreographyTask.objects.get(pk=second.pk).stage != "queued"
     LocalJobLauncher().cancel(second.pk, ChoreographyTask.objects.get(pk=second.pk).job_execution_name)
+    assert wait_for(lambda: LocalJobLauncher().active_jobs() == 0)
+
+
+def test_a_job_killed_without_reporting_fails_its_task_at_once_and_frees_its_slot(
+    user, settings, fake_videojob, monkeypatch
+):
+    settings.JOB_LAUNCHER = "bachata.choreography.local_launcher.LocalJobLauncher"
+    settings.LOCAL_JOB_MAX_CONCURRENCY = 1
+    monkeypatch.setenv("FAKE_JOB_SECONDS", "0.5")
+    monkeypatch.setenv("FAKE_JOB_DIE", "1")
+    first = task_history_start(user=user, parameters={})
+    second = task_history_start(user=user, parameters={})
+    assert job_launch(first.pk) == "launched"
+    assert job_launch(second.pk) == "queued"
+    assert wait_for(lambda: ChoreographyTask.objects.get(pk=first.pk).status == "failed")
+    row = ChoreographyTask.objects.get(pk=first.pk)
+    assert row.error.startswith("Video generation failed: the video job stopped unexpectedly")
+    assert row.error.endswith("it was killed by SIGKILL")
+    # ... and the slot it freed went to the queued task, long before any reaper would run
+    assert wait_for(lambda: TaskEvent.objects.filter(task_id=second.pk, type="launched").exists())
+    monkeypatch.delenv("FAKE_JOB_DIE")
+    assert wait_for(lambda: ChoreographyTask.objects.get(pk=second.pk).status == "failed")
+
+
+JOB_VARIABLES = ("TASK_ID", "USER_ID", "AUDIO_INPUT", "DIFFICULTY")
+
+
+def _count_jobs_in_a_process_with(marker: str, settings) -> int:
+    """LocalJobLauncher.active_jobs() as a process with the given job marker (a job, for instance) sees it."""
+    import os
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    code = (
+        "import django; django.setup(); "
+        "from bachata.choreography.local_launcher import LocalJobLauncher; print(LocalJobLauncher().active_jobs())"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bachata.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "BACHATA_LOCAL_JOB": marker,
+    }
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return int(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_finishing_job_does_not_count_itself_and_other_deployments_do_not_count(settings, fake_videojob):
+    import os
+    import subprocess
+    import sys
+
+    from bachata.choreography.local_launcher import deployment_id
+
+    ours = deployment_id()
+    # a finishing job dispatching the queue is itself a job process of this deployment: it must see 0 busy
+    assert _count_jobs_in_a_process_with(ours, settings) == 0
+
+    def job_like(marker, *command):
+        return subprocess.Popen(
+            command, env={**os.environ, "BACHATA_LOCAL_JOB": marker, **dict.fromkeys(JOB_VARIABLES, "x")}
+        )
+
+    sleeper = ["-m", "videojob"]  # the fake job: sleeps FAKE_JOB_SECONDS
+    other = job_like("another-deployment", sys.executable, *sleeper)
+    mine = job_like(ours, sys.executable, *sleeper)
+    helper = job_like(ours, "sleep", "30")  # e.g. a job's helper process: inherits the marker, is no job
+    try:
+        assert wait_for(lambda: LocalJobLauncher().active_jobs() == 1)  # ours, not the other one's
+        time.sleep(0.5)
+        assert LocalJobLauncher().active_jobs() == 1
+    finally:
+        for process in (other, mine, helper):
+            process.kill()
+            process.wait()
+
+
+def test_the_reaper_service_times_out_stuck_tasks_by_itself(user, settings):
+    import os
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    from bachata.choreography.ledger.append import task_event_append
+
+    stuck = task_history_start(user=user, parameters={})
+    task_event_append(stuck.pk, "attempt_started", actor="job", execution="gone-1")
+    db = connection.settings_dict
+    manage = str(__import__("pathlib").Path(__file__).resolve().parents[3] / "manage.py")
+    reaper = subprocess.Popen(
+        [sys.executable, manage, "ledger_reap", "--every", "0.5", "--timeout", "1"],
+        env={**os.environ, "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert wait_for(lambda: ChoreographyTask.objects.get(pk=stuck.pk).status == "failed", timeout=30)
+        assert reaper.poll() is None  # it keeps running
+    finally:
+        reaper.kill()
+        reaper.wait()
+    assert ChoreographyTask.objects.get(pk=stuck.pk).error.startswith("Task timed out")
 
 
 class CloudRunPeer(BaseHTTPRequestHandler):

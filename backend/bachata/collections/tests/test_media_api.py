@@ -55,6 +55,20 @@ def test_the_signed_url_of_the_listing_plays_without_a_login_header(api, anon, u
     assert anon.get(f"/api/collections/{item.pk}/thumbnail?{urlsplit(url).query}").status_code == 404
 
 
+def test_signed_urls_stop_working_after_a_password_change_or_deactivation(api, anon, user):
+    stored_item(user)
+    url = api.get("/api/collections").json()["results"][0]["video_url"]
+    assert anon.get(url).status_code == 200
+    user.set_password("a-brand-new-password")
+    user.save()
+    assert anon.get(url).status_code == 404  # the old link ended with the old password
+    fresh = api.get("/api/collections").json()["results"][0]["video_url"]
+    assert anon.get(fresh).status_code == 200
+    user.is_active = False
+    user.save()
+    assert anon.get(fresh).status_code == 404
+
+
 def test_another_users_video_is_404_even_with_their_token(api_client_for, make_user, user, api):
     item = stored_item(user)
     url = api.get("/api/collections").json()["results"][0]["video_url"]

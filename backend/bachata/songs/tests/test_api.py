@@ -18,7 +18,7 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def wav_bytes(seconds=1.0, rate=8000) -> bytes:
+def wav_bytes(seconds=12.0, rate=8000) -> bytes:
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
         out.setnchannels(1)
@@ -50,10 +50,10 @@ def test_library_lists_the_songs_in_storage(api):
 
 
 def test_upload_a_song_then_use_it(api, user):
-    response = upload(api, "Mi Canción.wav", wav_bytes(2.0), title="Mi canción")
+    response = upload(api, "Mi Canción.wav", wav_bytes(12.0), title="Mi canción")
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["title"] == "Mi canción" and body["duration"] == pytest.approx(2.0, abs=0.01)
+    assert body["title"] == "Mi canción" and body["duration"] == pytest.approx(12.0, abs=0.01)
     stored = SongUpload.objects.get(pk=body["upload_id"])
     assert stored.storage_key.startswith(f"uploads/user_{user.pk}/") and get_storage().exists(
         stored.storage_key
@@ -82,7 +82,7 @@ def test_size_and_length_limits(api, settings):
     too_big = upload(api, "big.wav", wav_bytes(1.0))
     assert too_big.status_code == 413 and too_big.json()["code"] == "file_too_large"
     settings.SONG_UPLOAD_MAX_BYTES = 10_000_000
-    settings.SONG_MAX_SECONDS = 1
+    settings.SONG_MAX_SECONDS, settings.SONG_MIN_SECONDS = 1, 0
     too_long = upload(api, "long.wav", wav_bytes(3.0))
     assert too_long.status_code == 400 and too_long.json()["code"] == "song_too_long"
 
@@ -107,3 +107,81 @@ def test_delete_own_upload_only(api, api_client_for, make_user, django_capture_o
 def test_songs_need_login(anon):
     assert anon.get("/api/songs").status_code == 401
     assert anon.post("/api/songs/upload", {}, format="multipart").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "reason"),
+    [
+        ("silence.wav", "not_audio", "the audio is silent"),
+        ("short.wav", "song_too_short", "too short: 0.2 seconds"),
+        ("corrupt.mp3", "not_audio", "damaged after"),
+    ],
+)
+def test_songs_no_one_can_dance_to_are_refused_at_upload(api, unusable_songs, name, code, reason):
+    response = upload(api, name, unusable_songs[name].read_bytes())
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["code"] == code and reason in body["message"] and body["fields"]["file"]
+    assert "/tmp" not in body["message"] and "ffmpeg" not in body["message"].lower()
+    assert SongUpload.objects.count() == 0
+
+
+def test_a_refusal_never_quotes_the_decoder_or_a_server_path(api):
+    body = upload(api, "fake.mp3", b"ID3" + b"\x00garbage" * 300).json()
+    assert body["code"] == "not_audio"
+    assert "/" not in body["message"] and "Errno" not in body["message"]
+
+
+@pytest.fixture(scope="session")
+def unusable_songs(tmp_path_factory):
+    from bachata.songs.tests.unusable import write_unusable_songs
+
+    return write_unusable_songs(tmp_path_factory.mktemp("unusable"))
+
+
+def _raw_http(port: int, head: bytes, body: bytes = b"", timeout: float = 10) -> bytes:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(head + body)
+        sock.shutdown(socket.SHUT_WR) if body else None
+        chunks = []
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except (ConnectionResetError, TimeoutError):
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_claiming_a_huge_body_is_refused_before_it_is_read(live_server, user, settings):
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    settings.STORAGE_BACKEND = "local"
+    token = RefreshToken.for_user(user).access_token
+    port = int(live_server.url.rsplit(":", 1)[1])
+    head = (
+        "POST /api/songs/upload HTTP/1.1\r\nHost: localhost\r\n"
+        f"Authorization: Bearer {token}\r\n"
+        "Content-Type: multipart/form-data; boundary=XyZ\r\n"
+        f"Content-Length: {1536 * 1024 * 1024}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    # only the headers are sent: the answer must come without waiting for 1.5 GB
+    reply = _raw_http(port, head)
+    assert reply.startswith(b"HTTP/1.1 413"), reply[:300]
+    assert b'"code":"file_too_large"' in reply.replace(b" ", b"")
+
+
+def test_an_upload_is_cut_off_as_soon_as_the_file_passes_the_limit(api, settings, tmp_path):
+
+    settings.SONG_UPLOAD_MAX_BYTES = 200_000
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "spool")
+    (tmp_path / "spool").mkdir()
+    # the body is within Content-Length's allowance (limit + framing), the file itself is not
+    response = upload(api, "big.wav", wav_bytes(14.0))  # ~224 kB
+    assert response.status_code == 413 and response.json()["code"] == "file_too_large"
+    assert list((tmp_path / "spool").iterdir()) == []  # the partial spool file is gone
