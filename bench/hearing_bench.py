@@ -178,6 +178,29 @@ def score_video(piece: hearing_set.Piece, library, cache_dir: Path, out_dir: Pat
 # ---------------------------------------------------------------------------------------------- runs
 
 
+def use_earlier_analysis(revision: str):
+    """Load analysis.py of `revision` as a module and make the pipeline use it (its results converted to
+    today's MusicAnalysis, the fields it did not have left at their defaults). Returns its analyze_samples."""
+    import importlib.util
+
+    from videojob.analysis import MusicAnalysis
+
+    from videojob import pipeline
+
+    source = subprocess.run(
+        ["git", "show", f"{revision}:videojob/videojob/analysis.py"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("earlier_analysis", loader=None))
+    exec(compile(source, f"{revision}:analysis.py", "exec"), module.__dict__)
+    convert = lambda result: MusicAnalysis.from_dict({**result.to_dict(), "version": 0})  # noqa: E731
+    pipeline.analyze_audio = lambda path, cache_dir=None: convert(module.analyze_audio(path, cache_dir=None))
+    return lambda samples, sample_rate: convert(module.analyze_samples(samples, sample_rate))
+
+
 def fresh_process_seconds(song: Path, runs: int = 3) -> list[float]:
     """Wall time of `python -m videojob analyze --audio SONG --json` in a fresh process, no analysis cache."""
     seconds = []
@@ -273,6 +296,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write every per-piece figure here")
     parser.add_argument("--label", default="MIDI pieces")
     parser.add_argument("--fresh-runs", type=int, default=3)
+    parser.add_argument(
+        "--analysis-from",
+        metavar="GIT_REV",
+        help="score the analysis of an earlier commit (its videojob/videojob/analysis.py) instead of this one",
+    )
     arguments = parser.parse_args(argv)
 
     try:
@@ -282,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from videojob.analysis import analyze_samples
     from videojob.audio_io import ANALYSIS_SAMPLE_RATE, load_mono_audio
+
+    if arguments.analysis_from:
+        analyze_samples = use_earlier_analysis(arguments.analysis_from)
 
     library = cache_dir = video_dir = None
     if arguments.video:
