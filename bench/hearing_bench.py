@@ -195,6 +195,7 @@ def use_earlier_analysis(revision: str):
         text=True,
     ).stdout
     module = importlib.util.module_from_spec(importlib.util.spec_from_loader("earlier_analysis", loader=None))
+    sys.modules["earlier_analysis"] = module  # dataclasses look their module up
     exec(compile(source, f"{revision}:analysis.py", "exec"), module.__dict__)
     convert = lambda result: MusicAnalysis.from_dict({**result.to_dict(), "version": 0})  # noqa: E731
     pipeline.analyze_audio = lambda path, cache_dir=None: convert(module.analyze_audio(path, cache_dir=None))
@@ -285,6 +286,81 @@ def table(results: list[dict], label: str) -> list[str]:
     return lines
 
 
+ROWS = (
+    (
+        "tempo at the right level (local tempo within 4 % at >= 90 % of the true beats)",
+        "tempo_level_right",
+        "count",
+    ),
+    ("song BPM within 4 % of the true median tempo", "tempo_right", "count"),
+    ("beat F-measure at ±70 ms (mir_eval)", "f_measure", "num"),
+    (
+        "matched beats' offset, estimated - true (per piece median; fluidsynth sounds ~+7 ms)",
+        "median_offset_ms",
+        "ms",
+    ),
+    ('phrase starts on the true "1"', "phrase_on_one", "pct"),
+    ("downbeat F-measure at ±70 ms", "downbeat_f_measure", "num"),
+    ("cuts in the video within 70 ms of a true beat (found from the MP4)", "cuts_on_beat", "pct"),
+    ('cuts in the video on a true "1" (found from the MP4)', "cuts_on_one", "pct"),
+    ("what the job reports: its cuts on its own beats", "job_reported_on_beat", "pct"),
+    ("analysis time per piece (~75 s), warm, in-process (s)", "analysis_seconds", "num"),
+)
+
+
+def _with_level(rows: list[dict]) -> list[dict]:
+    return [{**row, "tempo_level_right": row["local_tempo_right"] >= 0.9} for row in rows]
+
+
+def _cell(rows: list[dict], key: str, kind: str) -> str:
+    if kind == "count":
+        return f"{sum(bool(r[key]) for r in rows)} of {len(rows)}"
+    mean, median = summarise(rows, key)
+    if mean is None:
+        return "n/a"
+    if kind == "pct":
+        return f"{100 * mean:.0f} % / {100 * median:.0f} %"
+    if kind == "ms":
+        return f"{mean:+.1f} / {median:+.1f} ms"
+    return f"{mean:.2f} / {median:.2f}"
+
+
+def compare_table(before: list[dict], after: list[dict]) -> list[str]:
+    """Markdown: each figure before and after, tuning and held-out apart (mean / median over pieces)."""
+    before, after = _with_level(before), _with_level(after)
+    lines = [
+        "| measured against truth (mean / median over pieces) | before, tuning | after, tuning | before, held-out | after, held-out |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for title, key, kind in ROWS:
+        if not any(r.get(key) is not None for r in after):
+            continue
+        cells = [
+            _cell([r for r in results if r["part"] == part], key, kind)
+            for part in ("tuning", "held_out")
+            for results in (before, after)
+        ]
+        lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def per_piece_table(before: list[dict], after: list[dict]) -> list[str]:
+    by_name = {row["name"]: row for row in before}
+    lines = [
+        "| piece | part | true BPM | BPM before → after | F before → after | offset ms before → after | on the 1 before → after |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in after:
+        old = by_name.get(row["name"], {})
+        lines.append(
+            f"| {row['name']} | {row['part']} | {row['true_bpm']:.1f} | {old.get('bpm', float('nan')):.1f} → {row['bpm']:.1f} | "
+            f"{old.get('f_measure', float('nan')):.2f} → {row['f_measure']:.2f} | "
+            f"{old.get('median_offset_ms')} → {row['median_offset_ms']} | "
+            f"{old.get('phrase_on_one', float('nan')):.2f} → {row['phrase_on_one']:.2f} |"
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--set", type=Path, default=hearing_set.DEFAULT_OUT)
@@ -301,7 +377,20 @@ def main(argv: list[str] | None = None) -> int:
         metavar="GIT_REV",
         help="score the analysis of an earlier commit (its videojob/videojob/analysis.py) instead of this one",
     )
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("BEFORE_JSON", "AFTER_JSON"),
+        help="print the before/after tables of two --json runs",
+    )
     arguments = parser.parse_args(argv)
+    if arguments.compare:
+        before, after = (json.loads(path.read_text())["pieces"] for path in arguments.compare)
+        print("\n".join(compare_table(before, after)))
+        print()
+        print("\n".join(per_piece_table(before, after)))
+        return 0
 
     try:
         pieces = hearing_set.build_set(arguments.set, arguments.only)
