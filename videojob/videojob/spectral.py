@@ -1,4 +1,4 @@
-"""librosa's spectral features, computed the same way with numpy/scipy only.
+"""librosa's spectral features, computed the same way with numpy only.
 
 librosa 0.11 compiles numba kernels when its modules load (several seconds in a fresh process, and one is
 compiled again in every process), which a Cloud Run job pays on every start. The audio embedding that the
@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-import scipy.fft
 
 # ---------------------------------------------------------------------------------------------- frames
 
@@ -30,7 +29,7 @@ def stft_power(samples: np.ndarray, n_fft: int = 2048, hop_length: int = 512) ->
     power = np.empty((count, n_fft // 2 + 1), dtype=np.float32)
     block = max(1, (1 << 20) // n_fft)  # ~8 MB of float64 frames at a time
     for start in range(0, count, block):
-        spectrum = scipy.fft.rfft(frames[start : start + block] * window, axis=1).astype(np.complex64)
+        spectrum = np.fft.rfft(frames[start : start + block] * window, axis=1).astype(np.complex64)
         power[start : start + block] = np.abs(spectrum) ** 2
     return power.T
 
@@ -134,7 +133,21 @@ def power_to_db(power: np.ndarray, amin: float = 1e-10, top_db: float = 80.0) ->
 
 
 def mfcc(mel_db: np.ndarray, n_mfcc: int) -> np.ndarray:
-    return scipy.fft.dct(mel_db, axis=-2, type=2, norm="ortho")[..., :n_mfcc, :]
+    return _dct_matrix(mel_db.shape[-2], n_mfcc) @ mel_db
+
+
+_DCT_CACHE: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _dct_matrix(size: int, count: int) -> np.ndarray:
+    """The first `count` rows of the orthonormal DCT-II of length `size` (scipy.fft.dct(type=2, norm="ortho"))."""
+    if (size, count) not in _DCT_CACHE:
+        k = np.arange(count)[:, None]
+        n = np.arange(size)[None, :]
+        matrix = np.cos(np.pi * k * (2 * n + 1) / (2 * size)) * np.sqrt(2.0 / size)
+        matrix[0] /= np.sqrt(2.0)
+        _DCT_CACHE[(size, count)] = matrix
+    return _DCT_CACHE[(size, count)]
 
 
 def chroma_stft(power: np.ndarray, sample_rate: int) -> np.ndarray:
