@@ -227,3 +227,44 @@ def test_a_phrase_that_starts_past_the_last_frame_gets_the_last_frame_not_nan():
     frame = analysis.HOP_LENGTH / SAMPLE_RATE
     assert analysis._frame_mean(feature, 12 * frame, 14 * frame, SAMPLE_RATE).tolist() == [9.0, 19.0]
     assert analysis._frame_mean(feature, 2 * frame, 4 * frame, SAMPLE_RATE).tolist() == [2.5, 12.5]
+
+
+def test_the_analyze_command_prints_what_the_job_hears(songs, tmp_path):
+    import subprocess
+    import sys
+
+    path, beats, _ = songs[128.0]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "videojob",
+            "analyze",
+            "--audio",
+            str(path),
+            "--json",
+            "--cache-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data = json.loads(result.stdout)
+    assert data["bpm"] == pytest.approx(128.0, rel=0.01)
+    assert beat_f_measure(beats, data["beat_times"]) >= 0.95
+    assert set(data["phrase_starts"]) <= set(data["downbeat_times"])
+    assert {"tempo_curve", "confidence", "hearing_notes"} <= data.keys() and "audio_embedding" not in data
+    text = subprocess.run(
+        [sys.executable, "-m", "videojob", "analyze", "--audio", str(path), "--cache-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "128.0" in text and "confidence: beat" in text and "8-count phrase starts" in text
+    missing = subprocess.run(
+        [sys.executable, "-m", "videojob", "analyze", "--audio", str(tmp_path / "nope.mp3")],
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 2 and missing.stderr.startswith("error:")

@@ -43,6 +43,7 @@ BPM_PRIOR_OCTAVES = 0.5
 LEVEL_FACTORS = (0.5, 2.0 / 3.0, 0.75, 1.0, 4.0 / 3.0, 1.5, 2.0)
 TIGHTNESS = 400.0
 BAR_PAIR_WEIGHT = 1.0
+COMPRESSION = 1000.0  # log(1 + C x) of the band energies before the flux
 PHASE_RATIO = 1.15
 BEATS_PER_PHRASE = 8
 
@@ -149,11 +150,11 @@ def onset_envelopes(
     frame_rate = sample_rate / HOP
     mel = _mel_matrix(sample_rate, N_FFT, 40, 30.0, min(8000.0, sample_rate / 2)) @ power
     scale = float(np.percentile(mel, 99)) + 1e-12
-    full = _flux(np.log1p(1000.0 * mel / scale), frame_rate)
+    full = _flux(np.log1p(COMPRESSION * mel / scale), frame_rate)
     frequencies = np.linspace(0, sample_rate / 2, N_FFT // 2 + 1)
     low_bins = power[(frequencies >= 30.0) & (frequencies <= LOW_BAND_HZ)]
     low_scale = float(np.percentile(low_bins, 99)) + 1e-12
-    low = _flux(np.log1p(1000.0 * low_bins / low_scale), frame_rate)
+    low = _flux(np.log1p(COMPRESSION * low_bins / low_scale), frame_rate)
     if chroma_power is None:
         chroma, chroma_rate = _chroma_matrix(sample_rate, N_FFT) @ power, frame_rate
     else:
