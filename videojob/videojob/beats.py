@@ -43,6 +43,7 @@ BPM_PRIOR_OCTAVES = 0.5
 LEVEL_FACTORS = (0.5, 2.0 / 3.0, 0.75, 1.0, 4.0 / 3.0, 1.5, 2.0)
 TIGHTNESS = 400.0
 BAR_PAIR_WEIGHT = 1.0
+ACCENT_WEIGHT = 1.0
 COMPRESSION = 1000.0  # log(1 + C x) of the band energies before the flux
 PHASE_RATIO = 1.15
 BEATS_PER_PHRASE = 8
@@ -52,6 +53,7 @@ BEATS_PER_PHRASE = 8
 class OnsetEnvelopes:
     full: np.ndarray  # spectral flux of all bands, high-passed, >= 0
     low: np.ndarray  # the same of the bass bins
+    low_level: np.ndarray  # loudness (dB) of the bass bins per frame: accents, which the log flux flattens
     chroma: np.ndarray  # (12, chroma frames) pitch-class energy
     frame_rate: float
     chroma_frame_rate: float
@@ -155,13 +157,19 @@ def onset_envelopes(
     low_bins = power[(frequencies >= 30.0) & (frequencies <= LOW_BAND_HZ)]
     low_scale = float(np.percentile(low_bins, 99)) + 1e-12
     low = _flux(np.log1p(COMPRESSION * low_bins / low_scale), frame_rate)
+    low_level = 10 * np.log10(low_bins.sum(axis=0) / low_scale + 1e-6)
     if chroma_power is None:
         chroma, chroma_rate = _chroma_matrix(sample_rate, N_FFT) @ power, frame_rate
     else:
         n_fft = 2 * (chroma_power.shape[0] - 1)
         chroma, chroma_rate = _chroma_matrix(sample_rate, n_fft) @ chroma_power, sample_rate / chroma_hop
     return OnsetEnvelopes(
-        full=full, low=low, chroma=chroma, frame_rate=frame_rate, chroma_frame_rate=chroma_rate
+        full=full,
+        low=low,
+        low_level=low_level,
+        chroma=chroma,
+        frame_rate=frame_rate,
+        chroma_frame_rate=chroma_rate,
     )
 
 
@@ -448,12 +456,18 @@ def metre_positions(
     phrase_change = _standard(_change(per_beat, 4))
     w_bass, w_bar, w_phrase = weights
     bar_evidence = w_bass * bass + w_bar * bar_change
-    # an accent that returns every 8 beats but not 4 beats later marks the "1" against the "5"
-    later, earlier = np.roll(bass, -4), np.roll(bass, 4)
-    later[-4:], earlier[:4] = bass[-4:], bass[:4]
-    accent = bass - 0.5 * (later + earlier)
+    # an accent (the bass louder, 0-100 ms after the beat) that returns every 8 beats but not 4 beats later
+    # marks the "1" against the "5"
+    after = max(1, round(0.1 * envelopes.frame_rate))
+    windows = np.lib.stride_tricks.sliding_window_view(
+        np.pad(envelopes.low_level, (0, after), mode="edge"), after
+    )
+    level = _standard(windows[np.clip(beat_frames, 0, len(envelopes.low_level) - 1)].max(axis=1))
+    later, earlier = np.roll(level, -4), np.roll(level, 4)
+    later[-4:], earlier[:4] = level[-4:], level[:4]
+    accent = level - 0.5 * (later + earlier)
     emissions = np.zeros((count, BEATS_PER_PHRASE))
-    emissions[:, 0] = bar_evidence + w_phrase * phrase_change + 0.5 * accent
+    emissions[:, 0] = bar_evidence + w_phrase * phrase_change + ACCENT_WEIGHT * accent
     emissions[:, 4] = bar_evidence
     states = np.arange(BEATS_PER_PHRASE)
     transition = np.full((BEATS_PER_PHRASE, BEATS_PER_PHRASE), -rephase_cost)  # [to, from]

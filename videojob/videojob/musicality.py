@@ -74,7 +74,7 @@ class MusicalityReport:
             ),
             *(
                 []
-                if self.tempo_range_bpm is None or self.tempo_range_bpm[0] == self.tempo_range_bpm[1]
+                if self.tempo_range_bpm is None or self.tempo_range_bpm[1] <= 1.02 * self.tempo_range_bpm[0]
                 else [
                     f"local tempo                     {self.tempo_range_bpm[0]:.1f}-{self.tempo_range_bpm[1]:.1f} BPM"
                 ]
