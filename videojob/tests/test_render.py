@@ -212,7 +212,11 @@ def test_musicality_of_the_demo_plan(plan, analysis, library):
     assert report.mean_tempo_mismatch_percent < 1.0
     assert report.mean_beat_offset_ms is not None and report.mean_beat_offset_ms < 40
     assert report.repeat_rate == 0.0
-    assert len(report.lines()) == 8
+    # the hearing's own confidence, measured against the music, is reported beside the plan's figures
+    assert report.beat_confidence is not None and report.beat_confidence >= 0.3
+    assert report.hearing_notes == analysis.hearing_notes
+    assert len(report.lines()) == 9 + len(report.hearing_notes)
+    assert any(line.startswith("hearing confidence (vs the music)") for line in report.lines())
 
 
 def test_h264_helpers():

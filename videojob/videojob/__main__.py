@@ -2,6 +2,7 @@
 
 python -m videojob                      # job mode (Cloud Run / local launcher): configured by environment
 python -m videojob ingest --library DIR --out DIR [--pose]
+python -m videojob analyze --audio SONG [--json]   # what the job hears: tempo, beats, bars, 8-counts
 """
 
 from __future__ import annotations
@@ -140,6 +141,49 @@ def _render(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _analyze(arguments: argparse.Namespace) -> int:
+    """The job's own analysis of one song (the same function and cache), printed for a person or as JSON."""
+    import json
+
+    from videojob.analysis import analyze_audio
+    from videojob.audio_io import AudioDecodeError
+
+    try:
+        result = analyze_audio(arguments.audio, cache_dir=arguments.cache_dir)
+    except (AudioDecodeError, ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if arguments.json:
+        data = result.to_dict()
+        data.pop("audio_embedding")
+        print(json.dumps(data))
+        return 0
+    confidence = result.confidence
+    print(f"{arguments.audio}: {result.duration:.1f} s, {result.bpm:.2f} BPM")
+    if result.tempo_curve:
+        tempos = [bpm for _, bpm in result.tempo_curve]
+        print(f"local tempo per phrase: {min(tempos):.1f}-{max(tempos):.1f} BPM")
+        for start, bpm in result.tempo_curve:
+            print(f"  {start:8.3f} s  {bpm:7.2f} BPM")
+    print(f"beats ({len(result.beat_times)}): " + " ".join(f"{t:.3f}" for t in result.beat_times))
+    print(f"downbeats ({len(result.downbeat_times)}): " + " ".join(f"{t:.3f}" for t in result.downbeat_times))
+    print(
+        f"8-count phrase starts ({len(result.phrase_starts)}): "
+        + " ".join(f"{t:.3f}" for t in result.phrase_starts)
+    )
+    if confidence is not None:
+        print(
+            f"confidence: beat {confidence.beat:.2f}, tempo level {confidence.tempo_level:.2f}, "
+            f"downbeat {confidence.downbeat:.2f}, stability {confidence.stability:.2f}; "
+            f'the "1" re-phased {confidence.rephased} time(s)'
+        )
+        levels = ", ".join(f"{bpm:.1f} ({score:.2f})" for bpm, score in confidence.tempo_candidates)
+        print(f"tempo levels considered (BPM, score): {levels}")
+    for note in result.hearing_notes:
+        print(f"note: {note}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m videojob", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -183,6 +227,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--cache-dir", type=Path, help="analysis/audio/library cache (default: $VIDEOJOB_CACHE_DIR)"
     )
     render.set_defaults(handler=_render)
+
+    analyze = commands.add_parser(
+        "analyze", help="what the job hears in a song: tempo, beats, bars, 8-counts"
+    )
+    analyze.add_argument("--audio", type=Path, required=True, help="the song (WAV, MP3, M4A/AAC, FLAC, OGG)")
+    analyze.add_argument(
+        "--json", action="store_true", help="print the analysis as JSON (without the embedding)"
+    )
+    analyze.add_argument(
+        "--cache-dir", type=Path, help="analysis cache (default: $VIDEOJOB_CACHE_DIR, or none)"
+    )
+    analyze.set_defaults(handler=_analyze)
 
     demo = commands.add_parser("prepare-demo", help="the demo move library and a demo song, for a local run")
     demo.add_argument("--library-out", type=Path, required=True, help="where the ingested demo library goes")

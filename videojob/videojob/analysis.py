@@ -1,40 +1,43 @@
-"""Music analysis with librosa: beats, a precise BPM, bars, 8-count phrases, energy and coarse sections.
+"""Music analysis: beats, a precise BPM and local tempo, bars, 8-count phrases, energy, coarse sections, and
+how sure the hearing is.
 
 `analyze_audio(path)` decodes a song and returns a `MusicAnalysis`, cached by the sha256 of the file's bytes
-in `cache_dir` (or `$VIDEOJOB_CACHE_DIR`). The steps, each a small function:
+in `cache_dir` (or `$VIDEOJOB_CACHE_DIR`). The hearing itself (onset envelopes, the metrical level, local
+tempo, dynamic-programming beat tracking, the phase check, bar and 8-count positions that may re-phase) is
+`videojob.beats`; this module turns it into the analysis:
 
-1. onset envelope (sr 22050, hop 512) and `librosa.beat.beat_track` for the beat positions;
-2. BPM from the beat times by a least-squares fit of time against beat index (librosa's own tempo is
-   quantised to frame lags: a true 140 BPM reads 143.6);
-3. octave correction into the bachata range (110-150 BPM): halve (keep the stronger of the two beat
-   parities) or double (insert midpoints) when that lands nearer the range;
-4. the beat grid is extended at both ends while the onset envelope still shows a beat there;
-5. phrase phase: bachata is counted in 8s (two 4/4 bars); of the 8 possible phases, the one whose beats
-   carry the strongest accent (onset strength + loudness at the beat) starts the phrases;
-6. RMS energy per phrase, and coarse sections by constrained agglomerative clustering of phrase features.
+1. beat times from `beats.hear`, BPM by a least-squares fit of time against beat index (not quantised to
+   frame lags), the local tempo per phrase (`tempo_curve`);
+2. downbeats (positions 0 and 4 of the 8-count) and phrase starts (position 0): the "1" may move after a
+   break or a slip, so phrase starts are not always 8 beats apart;
+3. what the hearing can vouch for (`HearingConfidence`): onsets on the beats vs between them, the margin of
+   the tempo level, the downbeat evidence, the steadiness of the beat; low figures become `hearing_notes`,
+   which the plan's notes repeat;
+4. RMS energy per phrase, and coarse sections by constrained agglomerative clustering of phrase features.
 
-One power spectrogram (n_fft 2048, hop 512) feeds the onset envelope, the bass-band envelope, the MFCCs and
-the chroma (librosa would compute the same STFT four times). The sections' Ward clustering is done here, not
-by `librosa.segment.agglomerative`: that imports scikit-learn, about a second of a fresh job process's start.
+One power spectrogram (n_fft 2048, hop 512) feeds the MFCCs, the chroma, the RMS and the audio embedding;
+every feature is computed with numpy/scipy (`videojob.spectral`, the same values as librosa's), so a fresh
+process compiles nothing. The sections' Ward clustering is done here, not by
+`librosa.segment.agglomerative`: that imports scikit-learn, about a second of a fresh job process's start.
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import librosa
 import numpy as np
-import scipy.signal
 
+from videojob import beats, spectral
 from videojob.audio_embedding import audio_embedding
 from videojob.audio_io import ANALYSIS_SAMPLE_RATE, file_sha256, load_mono_audio
 
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 HOP_LENGTH = 512
 N_FFT = 2048  # librosa's default frame, for every spectral feature here
 BACHATA_BPM_RANGE = (110.0, 150.0)
@@ -42,10 +45,11 @@ BEATS_PER_BAR = 4
 BEATS_PER_PHRASE = 8
 CACHE_DIR_ENVIRONMENT_VARIABLE = "VIDEOJOB_CACHE_DIR"
 SECTION_TARGET_SECONDS = 30.0
-LOW_BAND_CUTOFF_HZ = 250.0
-OFF_BEAT_RATIO = 1.5
-ACCENT_LOW_PASS_HZ = 200.0
-BEAT_OUTLIER_TOLERANCE = 0.035
+# below these, the analysis says it is unsure (in hearing_notes and the plan's notes)
+LOW_BEAT_CONFIDENCE = 0.3
+LOW_TEMPO_LEVEL_CONFIDENCE = 0.15
+LOW_DOWNBEAT_CONFIDENCE = 0.15
+LOW_STABILITY = 0.8
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,20 @@ class Section:
 
 
 @dataclass(frozen=True)
+class HearingConfidence:
+    """What the analysis can vouch for, each 0..1 (1 = sure), measured against the music, not itself."""
+
+    beat: float  # 1 - (onset strength half-way between the beats) / (onset strength on them)
+    tempo_level: float  # margin of the chosen metrical level over the next best (x1/2, x2/3, x3/4, x4/3 ...)
+    downbeat: (
+        float  # how much more bar-start evidence (bass, chord change) the downbeats carry than other beats
+    )
+    stability: float  # share of beat intervals within 5 % of their neighbourhood's
+    rephased: int  # how often the 8-count "1" moved (after a break or a slip)
+    tempo_candidates: tuple[tuple[float, float], ...] = ()  # (BPM, score) of the levels considered
+
+
+@dataclass(frozen=True)
 class MusicAnalysis:
     audio_sha256: str
     duration: float
@@ -70,8 +88,11 @@ class MusicAnalysis:
     phrase_starts: tuple[float, ...]
     phrase_energy: tuple[float, ...]  # mean RMS of each phrase (same order as phrase_starts)
     sections: tuple[Section, ...]
-    tempo_octave_factor: float  # 1.0, or 2.0 / 0.5 when the tracked tempo was doubled / halved
+    tempo_octave_factor: float  # the chosen level / the tracker's first guess (1, 2, 0.5, 1.5, 2/3, ...)
     audio_embedding: tuple[float, ...]
+    tempo_curve: tuple[tuple[float, float], ...] = ()  # (phrase start, local BPM) per phrase
+    confidence: HearingConfidence | None = None
+    hearing_notes: tuple[str, ...] = ()  # what the hearing is unsure of, in words
     version: int = ANALYSIS_VERSION
 
     @property
@@ -91,6 +112,14 @@ class MusicAnalysis:
         for name in ("beat_times", "downbeat_times", "phrase_starts", "phrase_energy", "audio_embedding"):
             fields[name] = tuple(float(value) for value in fields[name])
         fields["sections"] = tuple(Section(**section) for section in fields["sections"])
+        fields["tempo_curve"] = tuple((float(t), float(b)) for t, b in fields.get("tempo_curve", ()))
+        fields["hearing_notes"] = tuple(fields.get("hearing_notes", ()))
+        if fields.get("confidence") is not None:
+            confidence = dict(fields["confidence"])
+            confidence["tempo_candidates"] = tuple(
+                (float(b), float(s)) for b, s in confidence.get("tempo_candidates", ())
+            )
+            fields["confidence"] = HearingConfidence(**confidence)
         return cls(**fields)
 
 
@@ -99,6 +128,8 @@ class BeatGrid:
     beat_times: np.ndarray
     bpm: float
     octave_factor: float
+    positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # place in the 8-count
+    confidence: HearingConfidence | None = None
 
 
 # ---------------------------------------------------------------------------------------------- pure helpers
@@ -108,7 +139,7 @@ def bpm_from_beat_times(beat_times: np.ndarray | list[float]) -> float:
     """Tempo from beat positions: slope of a least-squares fit of time against beat index.
 
     Indices come from the intervals rounded to the median interval, so a skipped beat does not bend the
-    slope. Unlike librosa's tempo estimate this is not quantised to frame lags.
+    slope. Unlike a tempo read off autocorrelation lags this is not quantised to frame lags.
     """
     times = np.asarray(beat_times, dtype=float)
     if len(times) < 2:
@@ -121,77 +152,6 @@ def bpm_from_beat_times(beat_times: np.ndarray | list[float]) -> float:
     indices = np.concatenate([[0.0], np.cumsum(steps)])
     slope = np.polyfit(indices, times, 1)[0]
     return 60.0 / float(slope)
-
-
-def tempo_octave_factor(bpm: float, bpm_range: tuple[float, float] = BACHATA_BPM_RANGE) -> float:
-    """1, 2 or 0.5: the octave of `bpm` that lies nearest the range (inside it if possible)."""
-    low, high = bpm_range
-
-    def distance(value: float) -> float:
-        return max(low - value, 0.0, value - high)
-
-    candidates = [(distance(bpm), 0, 1.0), (distance(bpm * 2), 1, 2.0), (distance(bpm / 2), 1, 0.5)]
-    return min(candidates)[2]
-
-
-def apply_octave_factor(beat_times: np.ndarray, factor: float, beat_strength: np.ndarray) -> np.ndarray:
-    """Double the grid (midpoints) or halve it (keep the parity with the stronger beats)."""
-    if factor == 2.0:
-        midpoints = (beat_times[:-1] + beat_times[1:]) / 2
-        return np.sort(np.concatenate([beat_times, midpoints]))
-    if factor == 0.5:
-        even, odd = beat_strength[0::2], beat_strength[1::2]
-        parity = 0 if len(odd) == 0 or even.mean() >= odd.mean() else 1
-        return beat_times[parity::2]
-    return beat_times
-
-
-def choose_phrase_phase(
-    beat_accents: np.ndarray | list[float], beats_per_phrase: int = BEATS_PER_PHRASE
-) -> int:
-    """Index (0..beats_per_phrase-1) of the first beat of the first phrase: the phase whose beats have the
-    highest median accent (the median shrugs off a badly placed beat at the ends). Ties go to the earliest."""
-    accents = np.asarray(beat_accents, dtype=float)
-    if len(accents) == 0:
-        return 0
-    scores = [
-        float(np.median(accents[phase::beats_per_phrase])) if phase < len(accents) else -np.inf
-        for phase in range(beats_per_phrase)
-    ]
-    return int(np.argmax(scores))
-
-
-def _leave_one_out_predictions(times: np.ndarray, neighbours: int) -> np.ndarray:
-    """Each beat's position predicted from its neighbours (itself left out) by a robust local line: the
-    slope is the median beat interval of the window, the offset the median over the neighbours, so one
-    stray beat in the window does not drag the prediction."""
-    predictions = np.empty_like(times)
-    for index in range(len(times)):
-        lower, upper = max(0, index - neighbours), min(len(times), index + neighbours + 1)
-        period = float(np.median(np.diff(times[lower:upper])))
-        others = np.array([j for j in range(lower, upper) if j != index])
-        offset = float(np.median(times[others] - period * others))
-        predictions[index] = offset + period * index
-    return predictions
-
-
-def regularise_beats(
-    beat_times: np.ndarray | list[float], neighbours: int = 4, tolerance: float = BEAT_OUTLIER_TOLERANCE
-) -> np.ndarray:
-    """Move stray beats onto the line through their neighbours (up to `neighbours` on each side), the
-    worst first, while one strays more than `tolerance` seconds. The tracker places the first and last
-    beats of a piece, and beats in breaks, less reliably; a local line keeps genuine tempo drift."""
-    times = np.asarray(beat_times, dtype=float).copy()
-    if len(times) < 4:
-        return times
-    for _ in range(len(times) // 3):
-        predictions = _leave_one_out_predictions(times, neighbours)
-        errors = np.abs(times - predictions)
-        worst = int(np.argmax(errors))
-        if errors[worst] <= tolerance:
-            break
-        times[worst] = predictions[worst]
-    return np.sort(times)
 
 
 def beat_f_measure(
@@ -215,138 +175,95 @@ def beat_f_measure(
     return 0.0 if matches == 0 else 2 * precision * recall / (precision + recall)
 
 
-def _standardised(values: np.ndarray) -> np.ndarray:
-    spread = values.std()
-    return (values - values.mean()) / spread if spread > 1e-12 else np.zeros_like(values)
+def beat_stability(beat_times: np.ndarray) -> float:
+    """Share of beat intervals within 5 % of the median of the 8 intervals around them."""
+    intervals = np.diff(np.asarray(beat_times, dtype=float))
+    if len(intervals) < 3:
+        return 0.0
+    steady = [
+        abs(interval / np.median(intervals[max(0, i - 4) : i + 5]) - 1) <= 0.05
+        for i, interval in enumerate(intervals)
+    ]
+    return float(np.mean(steady))
+
+
+def tempo_curve(beat_times: np.ndarray, phrase_starts: np.ndarray) -> tuple[tuple[float, float], ...]:
+    """(phrase start, local BPM from the beats of that phrase) for every phrase with at least 3 beats."""
+    curve = []
+    bounds = [*phrase_starts.tolist(), np.inf]
+    for start, end in itertools.pairwise(bounds):
+        inside = beat_times[(beat_times >= start - 1e-6) & (beat_times < end - 1e-6)]
+        if end != np.inf and len(inside):
+            inside = np.append(inside, end)  # the interval into the next phrase's "1"
+        if len(inside) >= 3:
+            curve.append((round(float(start), 6), round(60.0 / float(np.mean(np.diff(inside))), 3)))
+    return tuple(curve)
+
+
+def song_bpm(beat_times: np.ndarray, positions: np.ndarray) -> float:
+    """The song's tempo: the least-squares BPM of all beats, or, when the tempo changes (phrases more than
+    6 % apart), the median phrase tempo: the tempo most of the song plays at, not an average of none."""
+    overall = bpm_from_beat_times(beat_times)
+    phrase_starts = beat_times[positions == 0] if len(positions) == len(beat_times) else beat_times[:0]
+    curve = [bpm for _, bpm in tempo_curve(beat_times, phrase_starts)]
+    if len(curve) >= 3 and max(curve) / min(curve) > 1.06:
+        return float(np.median(curve))
+    return overall
+
+
+def hearing_notes(confidence: HearingConfidence, bpm: float) -> tuple[str, ...]:
+    notes = []
+    if confidence.beat < LOW_BEAT_CONFIDENCE:
+        notes.append(
+            f"the beat is hard to hear (beat confidence {confidence.beat:.2f}): onsets between the beats "
+            "are nearly as strong as on them, so cuts may fall off the beat"
+        )
+    if confidence.tempo_level < LOW_TEMPO_LEVEL_CONFIDENCE and len(confidence.tempo_candidates) > 1:
+        other = next((b for b, _ in confidence.tempo_candidates if abs(b / bpm - 1) > 0.08), None)
+        if other is not None:
+            notes.append(
+                f"the tempo level is uncertain ({bpm:.1f} BPM chosen, {other:.1f} BPM almost as likely; "
+                f"level confidence {confidence.tempo_level:.2f}): the moves may run at the wrong speed"
+            )
+    if confidence.downbeat < LOW_DOWNBEAT_CONFIDENCE:
+        notes.append(
+            f'the "1" of the 8-count is uncertain (downbeat confidence {confidence.downbeat:.2f}): '
+            "moves may start on another count"
+        )
+    if confidence.stability < LOW_STABILITY:
+        notes.append(
+            f"the beat is unsteady (only {100 * confidence.stability:.0f} % of beat intervals match "
+            "their neighbours): the tempo changes or the tracking slipped"
+        )
+    return tuple(notes)
 
 
 # ---------------------------------------------------------------------------------------------- beat tracking
 
 
-def _peak_near(envelope: np.ndarray, frames: np.ndarray, radius: int = 2) -> np.ndarray:
-    padded = np.pad(envelope, radius)
-    return np.array([padded[frame : frame + 2 * radius + 1].max() for frame in frames])
-
-
-def _extend_grid(
-    beat_times: np.ndarray, period: float, onset_envelope: np.ndarray, sample_rate: int, duration: float
-) -> np.ndarray:
-    """Add beats before the first / after the last tracked one while the onset envelope still has a peak
-    there (librosa trims weak beats at the edges)."""
-    to_frames = lambda times: librosa.time_to_frames(times, sr=sample_rate, hop_length=HOP_LENGTH)  # noqa: E731
-    last_frame = len(onset_envelope) - 1
-    strengths = _peak_near(onset_envelope, np.clip(to_frames(beat_times), 0, last_frame))
-    threshold = 0.3 * float(np.median(strengths))
-    earlier: list[float] = []
-    time = beat_times[0] - period
-    while (
-        time >= 0 and _peak_near(onset_envelope, np.array([min(to_frames(time), last_frame)]))[0] > threshold
-    ):
-        earlier.append(time)
-        time -= period
-    later: list[float] = []
-    time = beat_times[-1] + period
-    while (
-        time < duration
-        and _peak_near(onset_envelope, np.array([min(to_frames(time), last_frame)]))[0] > threshold
-    ):
-        later.append(time)
-        time += period
-    return np.concatenate([earlier[::-1], beat_times, later])
-
-
-def power_spectrogram(samples: np.ndarray) -> np.ndarray:
-    """|STFT|^2 with librosa's defaults (n_fft 2048, Hann window, centred frames) and our hop: exactly
-    what librosa's spectral features compute from `y` themselves."""
-    return np.abs(librosa.stft(samples, n_fft=N_FFT, hop_length=HOP_LENGTH)) ** 2
-
-
-def low_band_onset_envelope(
-    samples: np.ndarray,
-    sample_rate: int,
-    cutoff_hz: float = LOW_BAND_CUTOFF_HZ,
-    *,
-    power: np.ndarray | None = None,
-) -> np.ndarray:
-    """Onset strength of the bass region only (kick, bass, low bongo), where the beat lives; broadband
-    percussion between the beats (guira, hi-hats) dominates the full-band envelope but not this one.
-    `power`: the samples' power spectrogram, when already computed."""
-    if power is None:
-        power = power_spectrogram(samples)
-    mel = librosa.feature.melspectrogram(S=power, sr=sample_rate, n_mels=64, fmax=8000)
-    centres = librosa.mel_frequencies(n_mels=64, fmax=8000)
-    low = librosa.power_to_db(mel[centres <= cutoff_hz])
-    return librosa.onset.onset_strength(S=low, sr=sample_rate, hop_length=HOP_LENGTH)
-
-
-def off_beat_correction(
-    beat_times: np.ndarray, low_band_envelope: np.ndarray, sample_rate: int, ratio: float = OFF_BEAT_RATIO
-) -> np.ndarray:
-    """Shift the grid by half a beat when the bass hits between the tracked beats rather than on them."""
-    if len(beat_times) < 4:
-        return beat_times
-    midpoints = (beat_times[:-1] + beat_times[1:]) / 2
-    last = len(low_band_envelope) - 1
-    to_frames = lambda times: np.clip(  # noqa: E731
-        librosa.time_to_frames(times, sr=sample_rate, hop_length=HOP_LENGTH), 0, last
-    )
-    on_beat = _peak_near(low_band_envelope, to_frames(beat_times), radius=1).mean()
-    off_beat = _peak_near(low_band_envelope, to_frames(midpoints), radius=1).mean()
-    return midpoints if off_beat > ratio * on_beat else beat_times
-
-
-def track_beats(
-    samples: np.ndarray,
-    sample_rate: int,
-    onset_envelope: np.ndarray | None = None,
-    bpm_range: tuple[float, float] = BACHATA_BPM_RANGE,
-    *,
-    power: np.ndarray | None = None,
-) -> BeatGrid:
-    """Beat times (seconds), precise BPM and the octave correction applied. `power`: the samples' power
+def track_beats(samples: np.ndarray, sample_rate: int, *, power: np.ndarray | None = None) -> BeatGrid:
+    """Beat times (seconds), precise BPM, the level chosen, each beat's place in the 8-count and the
+    confidence figures (see `videojob.beats`). `power`: the samples' n_fft 2048 / hop 512 power
     spectrogram, when already computed."""
-    if onset_envelope is None:
-        onset_envelope = librosa.onset.onset_strength(y=samples, sr=sample_rate, hop_length=HOP_LENGTH)
-    duration = len(samples) / sample_rate
-    _, beat_frames = librosa.beat.beat_track(
-        onset_envelope=onset_envelope, sr=sample_rate, hop_length=HOP_LENGTH, start_bpm=sum(bpm_range) / 2
-    )
-    beat_times = librosa.frames_to_time(beat_frames, sr=sample_rate, hop_length=HOP_LENGTH)
-    if len(beat_times) < 4:
+    heard = beats.hear(np.asarray(samples, dtype=np.float32), sample_rate, power)
+    if len(heard.beat_times) < 4:
         raise ValueError("no steady beat found: fewer than 4 beats were tracked")
-    factor = tempo_octave_factor(bpm_from_beat_times(beat_times), bpm_range)
-    low_band_envelope = low_band_onset_envelope(samples, sample_rate, power=power)
-    strengths = _peak_near(low_band_envelope, np.clip(np.asarray(beat_frames), 0, len(low_band_envelope) - 1))
-    beat_times = apply_octave_factor(beat_times, factor, strengths)
-    beat_times = off_beat_correction(beat_times, low_band_envelope, sample_rate)
-    beat_times = regularise_beats(beat_times)
-    period = 60.0 / bpm_from_beat_times(beat_times)
-    beat_times = _extend_grid(beat_times, period, onset_envelope, sample_rate, duration)
-    return BeatGrid(beat_times=beat_times, bpm=bpm_from_beat_times(beat_times), octave_factor=factor)
-
-
-def _loudness_db_after(samples: np.ndarray, sample_rate: int, times: np.ndarray) -> np.ndarray:
-    """RMS level (dB) of `samples` from 10 ms before to 100 ms after each time."""
-    before, length = int(0.01 * sample_rate), int(0.11 * sample_rate)
-    levels = []
-    for time in times:
-        start = max(0, int(time * sample_rate) - before)
-        chunk = samples[start : start + length].astype(float)
-        levels.append(20 * np.log10(np.sqrt(np.mean(chunk**2)) + 1e-9) if len(chunk) else -180.0)
-    return np.asarray(levels)
-
-
-def beat_accents(
-    samples: np.ndarray, sample_rate: int, onset_envelope: np.ndarray, beat_times: np.ndarray
-) -> np.ndarray:
-    """Per beat: the standardised loudness of the bass region (< 200 Hz: kick, bass note, low bongo) just
-    after the beat, plus half the standardised onset strength near it (±3 frames, ~70 ms)."""
-    frames = librosa.time_to_frames(beat_times, sr=sample_rate, hop_length=HOP_LENGTH)
-    frames = np.clip(frames, 0, len(onset_envelope) - 1)
-    onset_part = _peak_near(onset_envelope, frames, radius=3)
-    low_pass = scipy.signal.butter(4, ACCENT_LOW_PASS_HZ, fs=sample_rate, output="sos")
-    bass = scipy.signal.sosfilt(low_pass, samples.astype(float))
-    return _standardised(_loudness_db_after(bass, sample_rate, beat_times)) + 0.5 * _standardised(onset_part)
+    bpm = song_bpm(heard.beat_times, heard.metre.positions)
+    confidence = HearingConfidence(
+        beat=round(heard.beat_confidence, 4),
+        tempo_level=round(heard.tempo.level_confidence, 4),
+        downbeat=round(heard.metre.downbeat_confidence, 4),
+        stability=round(beat_stability(heard.beat_times), 4),
+        rephased=int(heard.metre.rephased),
+        tempo_candidates=heard.tempo.candidates,
+    )
+    return BeatGrid(
+        beat_times=heard.beat_times,
+        bpm=bpm,
+        octave_factor=round(heard.tempo.level_factor, 4),
+        positions=heard.metre.positions,
+        confidence=confidence,
+    )
 
 
 # ---------------------------------------------------------------------------------------------- phrases, sections
@@ -363,8 +280,8 @@ def _frame_mean(feature: np.ndarray, start: float, end: float, sample_rate: int)
     """Mean over the frames from `start` to `end`; at least one frame, the last one for a span that starts
     past the end (the extended beat grid can put a last phrase start there: an empty mean would be NaN,
     which JSON and PostgreSQL refuse)."""
-    first, last = librosa.time_to_frames([start, end], sr=sample_rate, hop_length=HOP_LENGTH)
-    first = min(int(first), feature.shape[-1] - 1)
+    first, last = (int(np.floor(t * sample_rate / HOP_LENGTH)) for t in (start, end))
+    first = min(first, feature.shape[-1] - 1)
     last = max(int(last), first + 1)
     return feature[..., first:last].mean(axis=-1)
 
@@ -476,22 +393,21 @@ def analyze_samples(
     """The analysis of mono samples (deterministic; no file or cache involved)."""
     samples = np.asarray(samples, dtype=np.float32)
     duration = len(samples) / sample_rate
-    power = power_spectrogram(samples)  # one STFT for every spectral feature below
-    mel_db = librosa.power_to_db(librosa.feature.melspectrogram(S=power, sr=sample_rate))
-    onset_envelope = librosa.onset.onset_strength(S=mel_db, sr=sample_rate, hop_length=HOP_LENGTH)
-    grid = track_beats(samples, sample_rate, onset_envelope, power=power)
+    power = spectral.stft_power(samples, n_fft=N_FFT, hop_length=HOP_LENGTH)  # chroma, MFCC, RMS, embedding
+    grid = track_beats(samples, sample_rate, power=power)
     beat_times = grid.beat_times
-    accents = beat_accents(samples, sample_rate, onset_envelope, beat_times)
-    phase = choose_phrase_phase(accents)
-    phrase_starts = beat_times[phase::BEATS_PER_PHRASE]
-    downbeats = beat_times[phase % BEATS_PER_BAR :: BEATS_PER_BAR]
+    phrase_starts = beat_times[grid.positions == 0]
+    if len(phrase_starts) == 0:
+        phrase_starts = beat_times[:1]
+    downbeats = beat_times[(grid.positions == 0) | (grid.positions == BEATS_PER_BAR)]
     phrase_period = BEATS_PER_PHRASE * 60.0 / grid.bpm
 
-    rms = librosa.feature.rms(y=samples, hop_length=HOP_LENGTH)[0]
+    mel_db = spectral.power_to_db(spectral.melspectrogram(power, sample_rate))
+    rms = spectral.rms_from_power(power)[0]
     bounds = _phrase_bounds(phrase_starts, phrase_period, duration)
     phrase_energy = np.array([_frame_mean(rms, start, end, sample_rate) for start, end in bounds])
-    mfcc = librosa.feature.mfcc(S=mel_db, n_mfcc=13)
-    chroma = librosa.feature.chroma_stft(S=power, sr=sample_rate, tuning=0.0)
+    mfcc = spectral.mfcc(mel_db, n_mfcc=13)
+    chroma = spectral.chroma_stft(power, sample_rate)
     features = np.stack(
         [
             np.concatenate(
@@ -504,7 +420,7 @@ def analyze_samples(
     loudness = 20 * np.log10(phrase_energy + 1e-9)
     features = np.vstack([features, (loudness - loudness.mean())[None, :] / 6.0])
     sections = coarse_sections(features, bounds, phrase_energy, float(rms.mean()), duration)
-
+    confidence = grid.confidence
     return MusicAnalysis(
         audio_sha256=audio_sha256,
         duration=round(duration, 6),
@@ -515,7 +431,10 @@ def analyze_samples(
         phrase_energy=_rounded(phrase_energy),
         sections=sections,
         tempo_octave_factor=grid.octave_factor,
-        audio_embedding=_rounded(audio_embedding(samples, sample_rate, grid.bpm)),
+        audio_embedding=_rounded(audio_embedding(samples, sample_rate, grid.bpm, power=power)),
+        tempo_curve=tempo_curve(beat_times, phrase_starts),
+        confidence=confidence,
+        hearing_notes=hearing_notes(confidence, grid.bpm) if confidence else (),
     )
 
 

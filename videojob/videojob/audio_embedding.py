@@ -14,12 +14,16 @@ The same function embeds a song and a move clip's music, so cosine similarity be
    128
 
 Each block is normalised on its own, then weighted, so no block dominates through its units.
+
+The features are librosa's (the move index's embeddings were made with them), computed by
+`videojob.spectral`: the same values with numpy/scipy only, without librosa's numba start-up cost.
 """
 
 from __future__ import annotations
 
-import librosa
 import numpy as np
+
+from videojob import spectral
 
 EMBEDDING_DIMENSIONS = 128
 _HOP_LENGTH = 512
@@ -47,28 +51,34 @@ def _rhythm_profile(onset_envelope: np.ndarray, sample_rate: int, bpm: float) ->
     return profile
 
 
-def audio_embedding(samples: np.ndarray, sample_rate: int, bpm: float) -> np.ndarray:
-    """The 128-d unit-norm embedding of mono `samples`; `bpm` is the measured tempo."""
+def audio_embedding(
+    samples: np.ndarray, sample_rate: int, bpm: float, *, power: np.ndarray | None = None
+) -> np.ndarray:
+    """The 128-d unit-norm embedding of mono `samples`; `bpm` is the measured tempo. `power`: the samples'
+    power spectrogram (n_fft 2048, hop 512, `spectral.stft_power`) when already computed."""
     samples = np.asarray(samples, dtype=np.float32)
+    original_length = len(samples)
     minimum_length = 4 * 2048
     if len(samples) < minimum_length:
         samples = np.pad(samples, (0, minimum_length - len(samples)))
-    power = np.abs(librosa.stft(samples, n_fft=2048, hop_length=_HOP_LENGTH)) ** 2
-    mel_db = librosa.power_to_db(librosa.feature.melspectrogram(S=power, sr=sample_rate, n_mels=_MEL_BANDS))
+    if power is None or len(samples) != original_length:
+        power = spectral.stft_power(samples, n_fft=2048, hop_length=_HOP_LENGTH)
+    magnitude = np.sqrt(power)
+    mel_db = spectral.power_to_db(spectral.melspectrogram(power, sample_rate, n_mels=_MEL_BANDS))
     mel_mean = mel_db.mean(axis=1)
     mel_std = mel_db.std(axis=1)
-    chroma = librosa.feature.chroma_stft(S=power, sr=sample_rate, tuning=0.0)
-    mfcc = librosa.feature.mfcc(S=mel_db, n_mfcc=14)[1:]
-    contrast = librosa.feature.spectral_contrast(S=np.sqrt(power), sr=sample_rate, n_bands=6)
-    flatness = librosa.feature.spectral_flatness(S=np.sqrt(power))
-    onset_envelope = librosa.onset.onset_strength(S=mel_db, sr=sample_rate)
-    rms = librosa.feature.rms(S=np.sqrt(power), frame_length=2048)
+    chroma = spectral.chroma_stft(power, sample_rate)
+    mfcc = spectral.mfcc(mel_db, n_mfcc=14)[1:]
+    contrast = spectral.spectral_contrast(magnitude, sample_rate, n_bands=6)
+    flatness = spectral.spectral_flatness(power)
+    onset_envelope = spectral.onset_strength(mel_db)
+    rms = spectral.rms_from_power(power)
     duration = len(samples) / sample_rate
-    onsets = librosa.onset.onset_detect(onset_envelope=onset_envelope, sr=sample_rate, hop_length=_HOP_LENGTH)
+    onsets = spectral.onset_count(onset_envelope, sample_rate, _HOP_LENGTH)
     scalars = np.array(
         [
             bpm / 200.0,
-            min(len(onsets) / max(duration, 1e-6) / 10.0, 1.0),
+            min(onsets / max(duration, 1e-6) / 10.0, 1.0),
             float(np.clip((20 * np.log10(rms.mean() + 1e-9) + 60) / 60, 0, 1)),
             float(flatness.mean()),
         ]

@@ -10,7 +10,6 @@ import hashlib
 from pathlib import Path
 
 import av
-import librosa
 import numpy as np
 import soundfile
 
@@ -38,8 +37,20 @@ def load_mono_audio(path: str | Path, sample_rate: int = ANALYSIS_SAMPLE_RATE) -
         return decode_mono_audio_with_pyav(path, sample_rate)[0]
     mono = samples.mean(axis=1)
     if native_rate != sample_rate:
-        mono = librosa.resample(mono, orig_sr=native_rate, target_sr=sample_rate, res_type="soxr_hq")
+        mono = resample(mono, native_rate, sample_rate)
     return np.ascontiguousarray(mono, dtype=np.float32)
+
+
+def resample(samples: np.ndarray, native_rate: int, sample_rate: int) -> np.ndarray:
+    """librosa.resample(res_type="soxr_hq") without librosa (whose import costs a fresh process its numba
+    start-up): soxr's HQ band-limited resampler, the length fixed to ceil(n * ratio) as librosa does."""
+    import soxr
+
+    length = int(np.ceil(len(samples) * float(sample_rate) / native_rate))
+    resampled = soxr.resample(samples, native_rate, sample_rate, quality="soxr_hq")
+    if len(resampled) < length:
+        resampled = np.pad(resampled, (0, length - len(resampled)))
+    return resampled[:length]
 
 
 def decode_mono_audio_with_pyav(path: str | Path, sample_rate: int) -> tuple[np.ndarray, float]:

@@ -1,4 +1,11 @@
-"""Musicality figures of a plan: how well the moves follow the song (pure; no video needed)."""
+"""Musicality figures of a plan: how well the moves follow the song (pure; no video needed).
+
+Two kinds of figure, kept apart: how well the plan follows the analysis' own grid (cuts on its beats and
+phrase starts, tempo after retiming), which cannot see a wrong grid; and how sure the analysis is of that
+grid, measured against the music (the analysis' `HearingConfidence`: onsets on its beats vs between them,
+the tempo level's margin, the downbeat evidence, the beat's steadiness). Where the hearing is unsure the
+report says so in `hearing_notes`; bench/hearing_bench.py measures the real thing against independent truth.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +32,14 @@ class MusicalityReport:
     mean_beat_offset_ms: float | None  # retimed clip beats vs the nearest song beat
     energy_correlation: float | None  # Pearson r, per phrase: song RMS energy vs the move's motion energy
     repeat_rate: float  # share of segments whose move was already used earlier
+    # how sure the hearing is, against the music (None for an analysis made before these figures existed)
+    beat_confidence: float | None = None
+    tempo_level_confidence: float | None = None
+    downbeat_confidence: float | None = None
+    beat_stability: float | None = None
+    tempo_range_bpm: tuple[float, float] | None = None  # slowest and fastest phrase
+    hearing_notes: tuple[str, ...] = ()
+    grid_measured_against: str = "the analysis' own beat grid (cuts_on_* figures)"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -48,6 +63,23 @@ class MusicalityReport:
             "music/move energy correlation   "
             + ("n/a" if self.energy_correlation is None else f"{self.energy_correlation:+.2f}"),
             f"repeat rate                     {100 * self.repeat_rate:.0f} %",
+            *(
+                []
+                if self.beat_confidence is None
+                else [
+                    "hearing confidence (vs the music) "
+                    f"beat {self.beat_confidence:.2f}, tempo level {self.tempo_level_confidence:.2f}, "
+                    f"downbeat {self.downbeat_confidence:.2f}, stability {self.beat_stability:.2f}"
+                ]
+            ),
+            *(
+                []
+                if self.tempo_range_bpm is None or self.tempo_range_bpm[1] <= 1.02 * self.tempo_range_bpm[0]
+                else [
+                    f"local tempo                     {self.tempo_range_bpm[0]:.1f}-{self.tempo_range_bpm[1]:.1f} BPM"
+                ]
+            ),
+            *(f"unsure: {note}" for note in self.hearing_notes),
         ]
 
 
@@ -110,4 +142,21 @@ def musicality_report(plan: Plan, analysis: MusicAnalysis, moves: Sequence[Move]
         mean_beat_offset_ms=round(float(np.mean(offsets)) * 1000, 2) if offsets else None,
         energy_correlation=None if correlation is None else round(correlation, 4),
         repeat_rate=repeats / len(plan.segments),
+        **_hearing_figures(analysis),
     )
+
+
+def _hearing_figures(analysis: MusicAnalysis) -> dict:
+    confidence = analysis.confidence
+    tempos = [bpm for _, bpm in analysis.tempo_curve]
+    figures: dict = {"hearing_notes": tuple(analysis.hearing_notes)}
+    if tempos:
+        figures["tempo_range_bpm"] = (round(min(tempos), 2), round(max(tempos), 2))
+    if confidence is not None:
+        figures.update(
+            beat_confidence=confidence.beat,
+            tempo_level_confidence=confidence.tempo_level,
+            downbeat_confidence=confidence.downbeat,
+            beat_stability=confidence.stability,
+        )
+    return figures

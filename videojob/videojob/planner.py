@@ -135,7 +135,7 @@ def phrase_grid(analysis: MusicAnalysis) -> tuple[list[float], list[str]]:
     beat = analysis.beat_period
     duration = analysis.duration
     grid = [t for t in analysis.phrase_starts if beat / 2 <= t <= duration - period / 2]
-    notes = []
+    notes = list(analysis.hearing_notes)  # what the analysis is unsure of, so the plan says it too
     if not grid:
         grid = [t for t in analysis.phrase_starts if 0 <= t < duration][:1]
     if not grid:

@@ -335,7 +335,8 @@ def test_the_job_image_warms_numba_and_the_demo_library_at_build_time():
             assert environment["NUMBA_CPU_NAME"] == "generic"  # the cache is keyed by CPU otherwise
             # the job looks for the generated demo library in this folder of its cache
             assert f'--library-out "$VIDEOJOB_CACHE_DIR/{DEMO_LIBRARY_FOLDER}"' in instruction.arguments
-            assert 'test -n "$(ls -A "$NUMBA_CACHE_DIR")"' in instruction.arguments
+            # the analysis compiles nothing with numba any more (videojob.beats/spectral): no numba check
+            assert "NUMBA_CACHE_DIR" not in instruction.arguments
             warmed = True
     assert warmed
     assert instructions[-1].keyword == "ENTRYPOINT"

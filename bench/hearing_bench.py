@@ -1,0 +1,462 @@
+"""How well the job hears music, measured against independent truth (bench/hearing_set.py).
+
+    uv run python bench/hearing_bench.py [--set var/hearing] [--video] [--library DIR] [--json FILE]
+                                         [--only NAME ...] [--label TEXT]
+
+Per piece: the analysis (`videojob.analysis.analyze_samples`, the job's own) of the rendered audio, scored
+against the MIDI tempo map:
+- tempo at the right level: the analysis' BPM within 4 % of the true median tempo (3:2 and octave errors
+  miss it); for a piece whose tempo changes, also the local tempo at every true beat within 4 %;
+- beat F-measure at ±70 ms (mir_eval.beat.f_measure, no 5-second trim: the job cuts from the start);
+- the median offset (estimated - true) of the matched beats, in ms;
+- phrase starts on the "1": the share of the analysis' phrase starts within 70 ms of a true 8-count "1"
+  (bachata pieces: by construction; Debian pieces have no 8-count in the file: a true bar start counts);
+- downbeat F-measure at ±70 ms;
+- with --video: the choreography video made by the job's pipeline (videojob.pipeline.make_choreography, the
+  demo library or --library), its cuts found from the MP4 alone by frame differencing (PyAV), and the share
+  of them within 70 ms of a true beat / of a true "1" (the same rule as above).
+Means and medians are given for the tuning and the held-out parts separately; the analysis time per piece
+(warm, in this process) and of a 3-minute song in a fresh `python -m videojob analyze` process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hearing_set
+
+REPO = Path(__file__).resolve().parents[1]
+TOLERANCE = 0.07
+TEMPO_TOLERANCE = 0.04
+
+
+# ---------------------------------------------------------------------------------------------- metrics
+
+
+def nearest_distance(times, reference) -> np.ndarray:
+    times, reference = np.asarray(times, float), np.sort(np.asarray(reference, float))
+    if len(reference) == 0:
+        return np.full(len(times), np.inf)
+    index = np.clip(np.searchsorted(reference, times), 1, max(1, len(reference) - 1))
+    below, above = reference[index - 1], reference[np.minimum(index, len(reference) - 1)]
+    return np.minimum(np.abs(times - below), np.abs(times - above))
+
+
+def f_measure(reference, estimated) -> float:
+    import mir_eval
+
+    reference, estimated = np.asarray(reference, float), np.asarray(estimated, float)
+    if len(reference) == 0 or len(estimated) == 0:
+        return 0.0
+    return float(mir_eval.beat.f_measure(reference, estimated, f_measure_threshold=TOLERANCE))
+
+
+def matched_offsets(reference, estimated) -> np.ndarray:
+    """estimated - true for each estimate within the tolerance of a true beat (nearest one)."""
+    reference = np.sort(np.asarray(reference, float))
+    offsets = []
+    for moment in np.asarray(estimated, float):
+        index = int(np.argmin(np.abs(reference - moment)))
+        if abs(reference[index] - moment) <= TOLERANCE:
+            offsets.append(moment - reference[index])
+    return np.asarray(offsets)
+
+
+def local_tempo_right(reference_beats, estimated_beats) -> float:
+    """Share of true beats (inside the estimate's span) where the estimate's local tempo (median of the
+    nearest 4 intervals) is within 4 % of the true local tempo."""
+    reference, estimated = np.asarray(reference_beats, float), np.asarray(estimated_beats, float)
+    if len(estimated) < 5:
+        return 0.0
+    right = []
+    true_intervals = np.diff(reference)
+    estimated_intervals = np.diff(estimated)
+    for index in range(len(reference) - 1):
+        time = reference[index]
+        if time < estimated[0] or time > estimated[-1]:
+            continue
+        position = int(np.clip(np.searchsorted(estimated, time), 2, len(estimated_intervals) - 2))
+        estimated_period = float(np.median(estimated_intervals[position - 2 : position + 2]))
+        true_period = float(np.median(true_intervals[max(0, index - 2) : index + 2]))
+        right.append(abs(estimated_period / true_period - 1) <= TEMPO_TOLERANCE)
+    return float(np.mean(right)) if right else 0.0
+
+
+def score_analysis(piece: hearing_set.Piece, analysis) -> dict:
+    beats = np.asarray(analysis.beat_times, float)
+    phrases = np.asarray(analysis.phrase_starts, float)
+    truth_ones = piece.phrase_starts if "debian" not in piece.tags else piece.downbeats
+    # only what lies inside the music (a beat past the last true beat is neither right nor wrong here)
+    span = (piece.beats[0] - TOLERANCE, piece.beats[-1] + TOLERANCE)
+    inside = beats[(beats >= span[0]) & (beats <= span[1])]
+    phrases_inside = phrases[(phrases >= span[0]) & (phrases <= span[1])]
+    offsets = matched_offsets(piece.beats, inside)
+    return {
+        "true_bpm": piece.tempo_bpm,
+        "bpm": float(analysis.bpm),
+        "tempo_right": bool(abs(analysis.bpm / piece.tempo_bpm - 1) <= TEMPO_TOLERANCE),
+        "tempo_ratio": round(float(analysis.bpm / piece.tempo_bpm), 3),
+        "local_tempo_right": round(local_tempo_right(piece.beats, inside), 3),
+        "f_measure": round(f_measure(piece.beats, inside), 3),
+        "median_offset_ms": round(float(np.median(offsets)) * 1000, 1) if len(offsets) else None,
+        "phrase_on_one": round(float(np.mean(nearest_distance(phrases_inside, truth_ones) <= TOLERANCE)), 3)
+        if len(phrases_inside)
+        else 0.0,
+        "downbeat_f_measure": round(f_measure(piece.downbeats, analysis.downbeat_times), 3),
+    }
+
+
+# ---------------------------------------------------------------------------------------------- video
+
+
+def video_cut_times(path: Path, min_gap: float = 0.5) -> list[float]:
+    """Cuts found from the video alone: frames whose mean absolute difference from the previous frame (64x36
+    grey) stands out from the frames around it (> 3x their median and > 6 grey levels)."""
+    import av
+
+    times, differences, previous = [], [], None
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for frame in container.decode(stream):
+            image = frame.reformat(width=64, height=36, format="gray").to_ndarray().astype(np.float32)
+            if previous is not None:
+                times.append(float(frame.time))
+                differences.append(float(np.abs(image - previous).mean()))
+            previous = image
+    differences = np.asarray(differences)
+    cuts: list[float] = []
+    for index, value in enumerate(differences):
+        around = np.concatenate([differences[max(0, index - 8) : index], differences[index + 1 : index + 9]])
+        stands_out = len(around) and value > 6.0 and value > 3.0 * float(np.median(around))
+        if stands_out and (not cuts or times[index] - cuts[-1] >= min_gap):
+            cuts.append(times[index])
+    return cuts
+
+
+def score_video(piece: hearing_set.Piece, library, cache_dir: Path, out_dir: Path) -> dict:
+    from videojob.pipeline import make_choreography
+    from videojob.planner import PlanRequest
+
+    out = out_dir / f"{piece.name}.mp4"
+    made = make_choreography(
+        piece.audio,
+        out,
+        library,
+        PlanRequest(seed=1),
+        thumbnail_path=out.with_suffix(".jpg"),
+        cache_dir=cache_dir,
+    )
+    cuts = np.asarray(video_cut_times(out))
+    planned = np.asarray(made.plan.cut_times, float)
+    truth_ones = piece.phrase_starts if "debian" not in piece.tags else piece.downbeats
+    found = nearest_distance(planned, cuts) <= 0.05 if len(cuts) else np.zeros(len(planned), bool)
+    return {
+        "video_cuts": len(cuts),
+        "planned_cuts": len(planned),
+        "planned_cuts_found": int(found.sum()),
+        "cuts_on_beat": round(float(np.mean(nearest_distance(cuts, piece.beats) <= TOLERANCE)), 3)
+        if len(cuts)
+        else None,
+        "cuts_on_one": round(float(np.mean(nearest_distance(cuts, truth_ones) <= TOLERANCE)), 3)
+        if len(cuts)
+        else None,
+        "job_reported_on_beat": made.musicality.cuts_on_beat_share,
+    }
+
+
+# ---------------------------------------------------------------------------------------------- runs
+
+
+def use_earlier_analysis(revision: str):
+    """Load analysis.py of `revision` as a module and make the pipeline use it (its results converted to
+    today's MusicAnalysis, the fields it did not have left at their defaults). Returns its analyze_samples."""
+    import importlib.util
+
+    from videojob.analysis import MusicAnalysis
+
+    from videojob import pipeline
+
+    source = subprocess.run(
+        ["git", "show", f"{revision}:videojob/videojob/analysis.py"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("earlier_analysis", loader=None))
+    sys.modules["earlier_analysis"] = module  # dataclasses look their module up
+    exec(compile(source, f"{revision}:analysis.py", "exec"), module.__dict__)
+    convert = lambda result: MusicAnalysis.from_dict({**result.to_dict(), "version": 0})  # noqa: E731
+    pipeline.analyze_audio = lambda path, cache_dir=None: convert(module.analyze_audio(path, cache_dir=None))
+    return lambda samples, sample_rate: convert(module.analyze_samples(samples, sample_rate))
+
+
+def fresh_process_seconds(song: Path, runs: int = 3) -> list[float]:
+    """Wall time of `python -m videojob analyze --audio SONG --json` in a fresh process, no analysis cache."""
+    seconds = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as cache:
+            started = time.perf_counter()
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "videojob",
+                    "analyze",
+                    "--audio",
+                    str(song),
+                    "--json",
+                    "--cache-dir",
+                    cache,
+                ],
+                check=True,
+                capture_output=True,
+                cwd=REPO,
+            )
+            seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def three_minute_song(out: Path) -> Path:
+    """A 3-minute bachata piece of the set's kind (96 bars at 128 BPM), rendered once."""
+    import pretty_midi  # noqa: F401
+
+    path = out / "three-minutes-128.wav"
+    if not path.exists():
+        midi, *_ = hearing_set.bachata_piece("three-minutes", [hearing_set.Section(96, 128.0)], seed=21)
+        midi_path = out / "three-minutes-128.mid"
+        midi.write(str(midi_path))
+        hearing_set.render_midi(midi_path, path)
+    return path
+
+
+def summarise(rows: list[dict], key: str) -> tuple[float | None, float | None]:
+    values = [row[key] for row in rows if row.get(key) is not None]
+    if not values:
+        return None, None
+    values = [float(v) for v in values]
+    return statistics.fmean(values), statistics.median(values)
+
+
+def table(results: list[dict], label: str) -> list[str]:
+    lines = [
+        f"| measured against truth ({label}) | tuning: mean / median | held-out: mean / median |",
+        "| --- | ---: | ---: |",
+    ]
+
+    def cell(part: str, key: str, kind: str) -> str:
+        rows = [r for r in results if r["part"] == part]
+        if kind == "count":
+            hits = sum(bool(r[key]) for r in rows)
+            return f"{hits} of {len(rows)}"
+        mean, median = summarise(rows, key)
+        if mean is None:
+            return "n/a"
+        if kind == "pct":
+            return f"{100 * mean:.0f} % / {100 * median:.0f} %"
+        if kind == "ms":
+            return f"{mean:+.1f} / {median:+.1f} ms"
+        return f"{mean:.2f} / {median:.2f}"
+
+    for title, key, kind in (
+        ("tempo at the right level (BPM within 4 %)", "tempo_right", "count"),
+        ("local tempo right at the true beats", "local_tempo_right", "pct"),
+        ("beat F-measure at ±70 ms", "f_measure", "num"),
+        ("matched beats' offset (median per piece)", "median_offset_ms", "ms"),
+        ('phrase starts on the true "1"', "phrase_on_one", "pct"),
+        ("downbeat F-measure at ±70 ms", "downbeat_f_measure", "num"),
+        ("cuts in the video within 70 ms of a true beat", "cuts_on_beat", "pct"),
+        ('cuts in the video on a true "1"', "cuts_on_one", "pct"),
+        ("what the job reports (cuts on its own beats)", "job_reported_on_beat", "pct"),
+        ("analysis time per piece, warm (s)", "analysis_seconds", "num"),
+    ):
+        if any(r.get(key) is not None for r in results):
+            lines.append(f"| {title} | {cell('tuning', key, kind)} | {cell('held_out', key, kind)} |")
+    return lines
+
+
+ROWS = (
+    (
+        "tempo at the right level (local tempo within 4 % at >= 90 % of the true beats)",
+        "tempo_level_right",
+        "count",
+    ),
+    ("song BPM within 4 % of the true median tempo", "tempo_right", "count"),
+    ("beat F-measure at ±70 ms (mir_eval)", "f_measure", "num"),
+    (
+        "matched beats' offset, estimated - true (per piece median; fluidsynth sounds ~+7 ms)",
+        "median_offset_ms",
+        "ms",
+    ),
+    ('phrase starts on the true "1"', "phrase_on_one", "pct"),
+    ("downbeat F-measure at ±70 ms", "downbeat_f_measure", "num"),
+    ("cuts in the video within 70 ms of a true beat (found from the MP4)", "cuts_on_beat", "pct"),
+    ('cuts in the video on a true "1" (found from the MP4)', "cuts_on_one", "pct"),
+    ("what the job reports: its cuts on its own beats", "job_reported_on_beat", "pct"),
+    ("analysis time per piece (~75 s), warm, in-process (s)", "analysis_seconds", "num"),
+)
+
+
+def _with_level(rows: list[dict]) -> list[dict]:
+    return [{**row, "tempo_level_right": row["local_tempo_right"] >= 0.9} for row in rows]
+
+
+def _cell(rows: list[dict], key: str, kind: str) -> str:
+    if kind == "count":
+        return f"{sum(bool(r[key]) for r in rows)} of {len(rows)}"
+    mean, median = summarise(rows, key)
+    if mean is None:
+        return "n/a"
+    if kind == "pct":
+        return f"{100 * mean:.0f} % / {100 * median:.0f} %"
+    if kind == "ms":
+        return f"{mean:+.1f} / {median:+.1f} ms"
+    return f"{mean:.2f} / {median:.2f}"
+
+
+def compare_table(before: list[dict], after: list[dict]) -> list[str]:
+    """Markdown: each figure before and after, tuning and held-out apart (mean / median over pieces)."""
+    before, after = _with_level(before), _with_level(after)
+    lines = [
+        "| measured against truth (mean / median over pieces) | before, tuning | after, tuning | before, held-out | after, held-out |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for title, key, kind in ROWS:
+        if not any(r.get(key) is not None for r in after):
+            continue
+        cells = [
+            _cell([r for r in results if r["part"] == part], key, kind)
+            for part in ("tuning", "held_out")
+            for results in (before, after)
+        ]
+        lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def per_piece_table(before: list[dict], after: list[dict]) -> list[str]:
+    by_name = {row["name"]: row for row in before}
+    lines = [
+        "| piece | part | true BPM | BPM before → after | F before → after | offset ms before → after | on the 1 before → after |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in after:
+        old = by_name.get(row["name"], {})
+        lines.append(
+            f"| {row['name']} | {row['part']} | {row['true_bpm']:.1f} | {old.get('bpm', float('nan')):.1f} → {row['bpm']:.1f} | "
+            f"{old.get('f_measure', float('nan')):.2f} → {row['f_measure']:.2f} | "
+            f"{old.get('median_offset_ms')} → {row['median_offset_ms']} | "
+            f"{old.get('phrase_on_one', float('nan')):.2f} → {row['phrase_on_one']:.2f} |"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--set", type=Path, default=hearing_set.DEFAULT_OUT)
+    parser.add_argument("--only", nargs="+")
+    parser.add_argument(
+        "--video", action="store_true", help="also render the choreography videos and score their cuts"
+    )
+    parser.add_argument("--library", type=Path, help="move library for --video (default: the demo library)")
+    parser.add_argument("--json", type=Path, help="write every per-piece figure here")
+    parser.add_argument("--label", default="MIDI pieces")
+    parser.add_argument("--fresh-runs", type=int, default=3)
+    parser.add_argument(
+        "--analysis-from",
+        metavar="GIT_REV",
+        help="score the analysis of an earlier commit (its videojob/videojob/analysis.py) instead of this one",
+    )
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("BEFORE_JSON", "AFTER_JSON"),
+        help="print the before/after tables of two --json runs",
+    )
+    arguments = parser.parse_args(argv)
+    if arguments.compare:
+        before, after = (json.loads(path.read_text())["pieces"] for path in arguments.compare)
+        print("\n".join(compare_table(before, after)))
+        print()
+        print("\n".join(per_piece_table(before, after)))
+        return 0
+
+    try:
+        pieces = hearing_set.build_set(arguments.set, arguments.only)
+    except hearing_set.SetUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    from videojob.analysis import analyze_samples
+    from videojob.audio_io import ANALYSIS_SAMPLE_RATE, load_mono_audio
+
+    if arguments.analysis_from:
+        analyze_samples = use_earlier_analysis(arguments.analysis_from)
+
+    library = cache_dir = video_dir = None
+    if arguments.video:
+        from videojob.pipeline import default_cache_dir, resolve_library
+
+        cache_dir = Path(tempfile.mkdtemp(prefix="hearing-cache-"))
+        library = resolve_library(
+            arguments.library, arguments.set / "library-cache" if arguments.library else default_cache_dir()
+        )
+        video_dir = arguments.set / "videos"
+        video_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for piece in pieces:
+        samples = load_mono_audio(piece.audio, ANALYSIS_SAMPLE_RATE)
+        started = time.perf_counter()
+        analysis = analyze_samples(samples, ANALYSIS_SAMPLE_RATE)
+        seconds = time.perf_counter() - started
+        row = {
+            "name": piece.name,
+            "part": piece.part,
+            "tags": piece.tags,
+            "analysis_seconds": round(seconds, 3),
+        }
+        row.update(score_analysis(piece, analysis))
+        if arguments.video:
+            row.update(score_video(piece, library, cache_dir, video_dir))
+        results.append(row)
+        print(
+            f"{piece.part:<9} {piece.name:<28} true {piece.tempo_bpm:6.1f} got {row['bpm']:6.1f} "
+            f"F {row['f_measure']:.2f} off {row['median_offset_ms']} ms  1: {row['phrase_on_one']:.2f}  "
+            f"down F {row['downbeat_f_measure']:.2f}  local {row['local_tempo_right']:.2f}"
+            + (
+                f"  cuts beat {row['cuts_on_beat']} one {row['cuts_on_one']} ({row['planned_cuts_found']}/{row['planned_cuts']} found)"
+                if arguments.video
+                else ""
+            ),
+            flush=True,
+        )
+    fresh = (
+        fresh_process_seconds(three_minute_song(arguments.set), arguments.fresh_runs)
+        if arguments.fresh_runs
+        else []
+    )
+    print()
+    for line in table(results, arguments.label):
+        print(line)
+    if fresh:
+        print(
+            f"\nfresh process, 3-minute song (python -m videojob analyze --json): median {statistics.median(fresh):.2f} s of {', '.join(f'{s:.2f}' for s in fresh)}"
+        )
+    if arguments.json:
+        arguments.json.parent.mkdir(parents=True, exist_ok=True)
+        arguments.json.write_text(json.dumps({"pieces": results, "fresh_process_seconds": fresh}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,486 @@
+"""The hearing evaluation set: MIDI music with exact beat, bar and 8-count truth, rendered to audio.
+
+Two sources, both rendered with fluidsynth and the FluidR3 General MIDI soundfont at 22050 Hz:
+
+- Debian packages with MIDI music nobody here wrote: `planetblupi-music-midi` (10 game tracks) and the
+  example songs of `mma` (Musical MIDI Accompaniment) that have drums and a tempo between 90 and 170 BPM
+  (outside that the "right" metrical level of a 4/4 piece is a matter of taste: a 180 BPM swing is danced
+  at 90). Each is cut to its first `DEBIAN_SECONDS`. Truth: pretty_midi's tempo-map beats and downbeats,
+  inside the span where notes sound. `openttd-openmsx`, `nexuiz-music` and `asc-music` are left out on
+  purpose (an independent check is kept for them).
+- Bachata-style pieces sequenced here (`bachata_piece`): bass, bongo martillo, güira, kick, chord guitar and
+  a requinto line, with the 8-count phrase known by construction; variants that are hard on purpose:
+  tresillo bass against triplet guitar (3:2-prone), swing, a tempo change 120 -> 150 -> 120, breaks where
+  the percussion stops, a half bar that re-phases the 8-count, and a slow and a fast tempo.
+
+Every piece goes to `tuning` or `held_out` (fixed below; Debian pieces alternate by name); the analysis may
+be tuned on the first only. Audio and MIDI go under var/ (git-ignored), never into git.
+
+    uv run python bench/hearing_set.py [--out var/hearing] [--only NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = REPO / "var" / "hearing"
+SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+SAMPLE_RATE = 22050
+DEBIAN_SECONDS = 75.0
+EXCLUDED_PACKAGES = ("openttd-openmsx", "nexuiz-music", "asc-music")
+INSTALL_HINT = "apt-get install -y fluidsynth fluid-soundfont-gm planetblupi-music-midi mma"
+PLANETBLUPI = Path("/usr/share/planetblupi/music")
+MMA_EXAMPLES = Path("/usr/share/doc/mma/examples")
+MMA_PIECES = (
+    "aria/bossa.mid",
+    "aria/when-or-where.mid",
+    "after/after.mid",
+    "after/cresc.mid",
+    "midi-inc/mid2seq/countme.mid",
+    "midi-inc/mid2seq/rockgroove.mid",
+    "midi-inc/mid2seq/shes-just-my-style.mid",
+    "midi-inc/frankie.mid",
+    "misc/grooves.mid",
+    "rndset/rndchords.mid",
+    "rndset/tempo.mid",
+)
+MIDI_RESOLUTION = 960
+
+
+class SetUnavailable(RuntimeError):
+    """fluidsynth, the soundfont or the MIDI packages are missing."""
+
+
+@dataclass
+class Piece:
+    name: str
+    part: str  # tuning | held_out
+    source: str  # where the music comes from
+    audio: str  # path of the rendered WAV
+    beats: list[float]
+    downbeats: list[float]
+    phrase_starts: list[float]  # the true 8-count "1"s (bachata pieces: by construction; else odd bars)
+    tempo_bpm: float  # the median true tempo
+    tags: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def require_tools() -> None:
+    if shutil.which("fluidsynth") is None or not SOUNDFONT.exists():
+        raise SetUnavailable(f"fluidsynth and the FluidR3 soundfont are needed: {INSTALL_HINT}")
+
+
+def render_midi(midi_path: Path, wav_path: Path) -> None:
+    """fluidsynth's offline renderer, mono mix left to the loader; no reverb/chorus (they blur onsets no
+    more than a room would, but cost time)."""
+    require_tools()
+    midi_path, wav_path = Path(midi_path), Path(wav_path)
+    wav_path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            "fluidsynth",
+            "-ni",
+            "-q",
+            "-R",
+            "0",
+            "-C",
+            "0",
+            "-g",
+            "0.5",
+            "-r",
+            str(SAMPLE_RATE),
+            "-F",
+            str(wav_path),
+            str(SOUNDFONT),
+            str(midi_path),
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- sequencing
+
+
+@dataclass
+class Section:
+    bars: int
+    bpm: float
+    beats_per_bar: int = 4
+    break_bar: bool = False  # percussion and bass stop (guitar chord only)
+
+
+def _timeline(
+    sections: list[Section], start: float | None = None
+) -> tuple[list[float], list[tuple[float, int, Section]]]:
+    """Beat times and (bar start, beats in bar, section) for each bar, from the sections' tempi."""
+    beats, bars = [], []
+    time = 60.0 / sections[0].bpm if start is None else start  # one beat of silence: on the file's grid
+    for section in sections:
+        period = 60.0 / section.bpm
+        for _ in range(section.bars):
+            bars.append((time, section.beats_per_bar, section))
+            for _ in range(section.beats_per_bar):
+                beats.append(time)
+                time += period
+    beats.append(time)  # the final downbeat (the last chord)
+    return beats, bars
+
+
+def bachata_piece(
+    name: str,
+    sections: list[Section],
+    *,
+    seed: int = 0,
+    swing: float = 0.5,
+    tresillo: bool = False,
+    triplet_guitar: bool = False,
+    key: int = 57,
+):
+    """A pretty_midi piece and its truth (beats, downbeats, phrase starts). The 8-count phrase starts on
+    the first bar and on every second full (4-beat) bar after it; a 2-beat bar re-phases it (the next full
+    bar starts a phrase). `swing`: where the off-beat eighth falls within the beat (0.5 straight, 0.62 swung)."""
+    import pretty_midi
+
+    rng = np.random.default_rng(seed)
+    beats, bars = _timeline(sections)
+    midi = pretty_midi.PrettyMIDI(resolution=MIDI_RESOLUTION, initial_tempo=sections[0].bpm)
+    # the file's own tempo map: one tempo change per section start
+    scales, tick, previous_time = [], 0, 0.0
+    midi._tick_scales = [(0, 60.0 / (sections[0].bpm * MIDI_RESOLUTION))]
+    for time, _, section in bars:
+        scale = 60.0 / (section.bpm * MIDI_RESOLUTION)
+        if abs(scale - midi._tick_scales[-1][1]) > 1e-12:
+            tick += round((time - previous_time) / midi._tick_scales[-1][1])
+            midi._tick_scales.append((tick, scale))
+            previous_time = time
+    del scales
+    end_tick = tick + round((beats[-1] + 5.0 - previous_time) / midi._tick_scales[-1][1])
+    midi._update_tick_to_time(end_tick)
+    bass = pretty_midi.Instrument(program=33, name="bass")
+    guitar = pretty_midi.Instrument(program=25, name="guitar")
+    requinto = pretty_midi.Instrument(program=24, name="requinto")
+    drums = pretty_midi.Instrument(program=0, is_drum=True, name="percussion")
+    progression = [0, 5, 7, 0] if seed % 2 == 0 else [0, -3, 5, 7]
+    downbeats, phrase_starts = [], []
+    bar_in_phrase = 0
+
+    def note(instrument, pitch, start, length, velocity):
+        velocity = int(np.clip(velocity + rng.integers(-6, 7), 1, 127))
+        instrument.notes.append(pretty_midi.Note(velocity, int(pitch), float(start), float(start + length)))
+
+    phrase_number = -1
+    for start, count, section in bars:
+        period = 60.0 / section.bpm
+        downbeats.append(start)
+        if count == 4:
+            if bar_in_phrase % 2 == 0:
+                phrase_starts.append(start)
+                phrase_number += 1
+            bar_in_phrase += 1
+        else:
+            bar_in_phrase = 0  # a short bar: the next full bar starts a phrase
+        # one chord per 8-count phrase (as in most bachata), a 4-phrase progression
+        step = progression[max(phrase_number, 0) % 4]
+        root = key - 12 + step
+        chord = [key + step + interval for interval in (0, 4, 7)]
+        eighths = [
+            start + beat * period + (0 if half == 0 else swing * period)
+            for beat in range(count)
+            for half in (0, 1)
+        ]
+        # guitar: chord strums on the beats (every beat; the requinto carries the line)
+        for beat in range(count):
+            for index, pitch in enumerate(chord):
+                note(guitar, pitch, start + beat * period + 0.012 * index, 0.8 * period, 62)
+        if triplet_guitar:
+            for beat in range(count):
+                for third in range(3):
+                    pitch = chord[(beat + third) % 3] + 12
+                    note(requinto, pitch, start + (beat + third / 3) * period, period / 3, 70)
+        else:
+            line = rng.choice([0, 2, 4, 7, 9, 12], size=2 * count)
+            for index, time in enumerate(eighths):
+                if rng.random() < 0.7:
+                    note(
+                        requinto,
+                        key + 12 + step + line[index],
+                        time,
+                        0.4 * period,
+                        72,
+                    )
+        if section.break_bar:
+            continue
+        # bass: 1, 3, 4 (bachata), or tresillo 1, &2, 4 against it
+        positions = (0.0, 1.5, 3.0) if tresillo else (0.0, 2.0, 3.0)
+        for offset, interval in zip(positions, (0, 7, 12), strict=True):
+            if offset < count:
+                note(
+                    bass, root + interval, start + offset * period, 0.45 * period, 100 if offset == 0 else 84
+                )
+        # kick on 1 and 3 (on the tresillo points in the 3:2 piece)
+        for offset in positions if tresillo else (0.0, 2.0):
+            if offset < count:
+                note(drums, 36, start + offset * period, 0.1, 96)
+        # bongo martillo: eighths, high bongo, the open low tone on beat 4
+        for index, time in enumerate(eighths):
+            beat = index // 2
+            pitch = 61 if (beat == 3 and index % 2 == 0) else 60
+            note(drums, pitch, time, 0.08, 88 if index % 2 == 0 else 64)
+        # güira: long scrape on each beat, short ones on the off-beats (chi-chi-chik)
+        for index, time in enumerate(eighths):
+            note(drums, 74 if index % 2 == 0 else 73, time, 0.1, 70 if index % 2 == 0 else 56)
+    # the last chord on the final downbeat
+    final = beats[-1]
+    for pitch in [key - 12, *chord]:
+        note(guitar, pitch, final, 1.5, 70)
+    downbeats.append(final)
+    midi.instruments.extend([bass, guitar, requinto, drums])
+    return midi, beats, downbeats, phrase_starts
+
+
+def bachata_specs() -> list[tuple[str, str, dict, list[str]]]:
+    """(name, part, bachata_piece keywords, tags)."""
+    straight = lambda bpm, bars=24: [Section(bars, bpm)]  # noqa: E731
+    return [
+        ("bachata-128", "tuning", {"sections": straight(128.0), "seed": 1}, ["straight"]),
+        ("bachata-112", "tuning", {"sections": straight(112.0), "seed": 2}, ["slow"]),
+        (
+            "bachata-tresillo-150",
+            "tuning",
+            {"sections": straight(150.0), "seed": 3, "tresillo": True, "triplet_guitar": True},
+            ["3:2"],
+        ),
+        ("bachata-swing-124", "tuning", {"sections": straight(124.0), "seed": 4, "swing": 0.64}, ["swing"]),
+        (
+            "bachata-tempo-120-150-120",
+            "tuning",
+            {"sections": [Section(12, 120.0), Section(12, 150.0), Section(12, 120.0)], "seed": 5},
+            ["tempo change"],
+        ),
+        (
+            "bachata-breaks-132",
+            "tuning",
+            {
+                "sections": [
+                    Section(8, 132.0),
+                    Section(2, 132.0, break_bar=True),
+                    Section(1, 132.0, beats_per_bar=2),
+                    Section(9, 132.0),
+                    Section(2, 132.0, break_bar=True),
+                    Section(6, 132.0),
+                ],
+                "seed": 6,
+            },
+            ["breaks", "re-phase"],
+        ),
+        ("bachata-140", "held_out", {"sections": straight(140.0), "seed": 11, "key": 52}, ["straight"]),
+        ("bachata-118-swing", "held_out", {"sections": straight(118.0), "seed": 12, "swing": 0.6}, ["swing"]),
+        (
+            "bachata-tresillo-144",
+            "held_out",
+            {"sections": straight(144.0), "seed": 13, "tresillo": True, "triplet_guitar": True, "key": 55},
+            ["3:2"],
+        ),
+        (
+            "bachata-tempo-116-146-116",
+            "held_out",
+            {"sections": [Section(10, 116.0), Section(12, 146.0), Section(10, 116.0)], "seed": 14, "key": 60},
+            ["tempo change"],
+        ),
+        (
+            "bachata-breaks-126",
+            "held_out",
+            {
+                "sections": [
+                    Section(6, 126.0),
+                    Section(1, 126.0, break_bar=True),
+                    Section(1, 126.0, beats_per_bar=2),
+                    Section(11, 126.0),
+                    Section(2, 126.0, break_bar=True),
+                    Section(6, 126.0),
+                ],
+                "seed": 15,
+                "key": 53,
+            },
+            ["breaks", "re-phase"],
+        ),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------- Debian pieces
+
+
+def debian_sources() -> list[tuple[str, Path]]:
+    pieces = [(f"blupi-{path.stem}", path) for path in sorted(PLANETBLUPI.glob("*.mid"))]
+    pieces += [
+        (f"mma-{Path(name).stem}", MMA_EXAMPLES / name)
+        for name in MMA_PIECES
+        if (MMA_EXAMPLES / name).exists()
+    ]
+    return pieces
+
+
+def note_grid_offset(midi, beats: list[float]) -> float:
+    """The constant offset (seconds) of the piece's notes from its tempo map's beat grid: the median offset
+    of the note onsets in the most populated 1/48-beat phase bin, when that bin is not the grid itself.
+
+    Three planetblupi pieces play every note ~1/12 beat (~50 ms) after the grid the file declares; their
+    truth is that grid moved by this offset (what a listener, or a dancer, hears as the beat)."""
+    grid = np.asarray(beats, dtype=float)
+    onsets = np.asarray(sorted(n.start for instrument in midi.instruments for n in instrument.notes))
+    onsets = onsets[(onsets >= grid[0]) & (onsets <= grid[-1])]
+    index = np.clip(np.searchsorted(grid, onsets, side="right") - 1, 0, len(grid) - 2)
+    period = grid[index + 1] - grid[index]
+    phase = (onsets - grid[index]) / period
+    bins = np.floor(phase * 48).astype(int) % 48
+    counts = np.bincount(bins, minlength=48)
+    near = [*range(0, 7), *range(42, 48)]  # within 1/8 beat of the grid
+    mode = near[int(np.argmax(counts[near]))]
+    if mode in (0, 47):
+        return 0.0
+    chosen = np.abs(bins - mode) <= 1
+    return float(np.median((phase[chosen] if mode < 24 else phase[chosen] - 1) * period[chosen]))
+
+
+def _truth_from_midi(
+    midi, seconds: float, *, mma: bool = False
+) -> tuple[list[float], list[float], float, float]:
+    """(beats, downbeats, median tempo, note offset applied) inside the span where notes sound. mma writes a
+    one-beat preamble at 120 BPM before bar 1 (its first notes are at 0.5 s): its bars start there."""
+    notes = [n for instrument in midi.instruments for n in instrument.notes]
+    first = min(n.start for n in notes)
+    last = min(seconds, max(n.end for n in notes))
+    all_beats = [float(t) for t in midi.get_beats()]
+    offset = note_grid_offset(midi, [t for t in all_beats if t <= last])
+    beats = [t + offset for t in all_beats if first - 0.03 <= t + offset <= last]
+    if mma:
+        downbeats = beats[0::4]
+    else:
+        downbeats = [float(t) + offset for t in midi.get_downbeats() if first - 0.03 <= t + offset <= last]
+    tempo = float(60.0 / np.median(np.diff(beats)))
+    return beats, downbeats, tempo, offset
+
+
+def _truncated(midi, seconds: float):
+    for instrument in midi.instruments:
+        instrument.notes = [n for n in instrument.notes if n.start < seconds]
+        for n in instrument.notes:
+            n.end = min(n.end, seconds + 0.5)
+        instrument.control_changes = [c for c in instrument.control_changes if c.time < seconds]
+        instrument.pitch_bends = [p for p in instrument.pitch_bends if p.time < seconds]
+    return midi
+
+
+# ---------------------------------------------------------------------------------------------- building
+
+
+def build_set(
+    out: Path = DEFAULT_OUT, only: list[str] | None = None, *, include_debian: bool = True
+) -> list[Piece]:
+    """Render every piece (reusing a rendered WAV whose MIDI is unchanged) and write out/set.json."""
+    import warnings
+
+    import pretty_midi
+
+    require_tools()
+    out.mkdir(parents=True, exist_ok=True)
+    pieces: list[Piece] = []
+    for name, part, keywords, tags in bachata_specs():
+        if only and name not in only:
+            continue
+        midi, beats, downbeats, phrases = bachata_piece(name, **keywords)
+        pieces.append(
+            _render_piece(
+                out,
+                name,
+                part,
+                "sequenced here (bench/hearing_set.py)",
+                midi,
+                beats,
+                downbeats,
+                phrases,
+                tags,
+            )
+        )
+        file_beats = [float(t) for t in pretty_midi.PrettyMIDI(str(out / f"{name}.mid")).get_beats()]
+        file_beats = [t for t in file_beats if t >= beats[0] - 0.001][: len(beats)]
+        assert np.allclose(file_beats, beats, atol=0.002), f"{name}: tempo map and truth differ"
+    if include_debian:
+        for index, (name, path) in enumerate(debian_sources()):
+            if only and name not in only:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                midi = pretty_midi.PrettyMIDI(str(path))
+            midi = _truncated(midi, DEBIAN_SECONDS)
+            package = "planetblupi-music-midi" if path.is_relative_to(PLANETBLUPI) else "mma"
+            beats, downbeats, tempo, offset = _truth_from_midi(midi, DEBIAN_SECONDS, mma=package == "mma")
+            if not 90 <= tempo <= 170 or len(beats) < 16:
+                continue
+            phrases = downbeats[0::2]
+            part = "tuning" if index % 2 == 0 else "held_out"
+            pieces.append(
+                _render_piece(
+                    out,
+                    name,
+                    part,
+                    f"Debian {package}: {path}"
+                    + (f" (notes {1000 * offset:+.0f} ms off the file's grid)" if offset else ""),
+                    midi,
+                    beats,
+                    downbeats,
+                    phrases,
+                    ["debian"],
+                )
+            )
+    (out / "set.json").write_text(json.dumps([piece.to_dict() for piece in pieces], indent=1))
+    return pieces
+
+
+def _render_piece(out, name, part, source, midi, beats, downbeats, phrases, tags) -> Piece:
+    midi_path, wav_path = out / f"{name}.mid", out / f"{name}.wav"
+    previous = midi_path.read_bytes() if midi_path.exists() else None
+    midi.write(str(midi_path))
+    if previous != midi_path.read_bytes() or not wav_path.exists():
+        render_midi(midi_path, wav_path)
+    tempo = float(60.0 / np.median(np.diff(beats)))
+    return Piece(
+        name, part, source, str(wav_path), list(beats), list(downbeats), list(phrases), round(tempo, 3), tags
+    )
+
+
+def load_set(out: Path = DEFAULT_OUT) -> list[Piece]:
+    return [Piece(**entry) for entry in json.loads((out / "set.json").read_text())]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--only", nargs="+")
+    arguments = parser.parse_args(argv)
+    try:
+        pieces = build_set(arguments.out, arguments.only)
+    except SetUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for piece in pieces:
+        print(
+            f"{piece.part:<9} {piece.name:<28} {piece.tempo_bpm:7.2f} BPM  {len(piece.beats):4d} beats  {piece.source}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The scoring pieces of bench/hearing_bench.py and bench/hearing_set.py on inputs whose answer is known."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+@pytest.fixture(scope="module")
+def modules():
+    pytest.importorskip("pretty_midi")
+    pytest.importorskip("mir_eval")
+    loaded = []
+    for name in ("hearing_set", "hearing_bench"):
+        spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        loaded.append(module)
+    yield loaded
+    for name in ("hearing_bench", "hearing_set"):
+        sys.modules.pop(name, None)
+
+
+def test_offsets_f_measure_and_local_tempo(modules):
+    _, bench = modules
+    truth = 0.5 + 0.5 * np.arange(40)
+    late = truth + 0.02
+    assert bench.f_measure(truth, late) == pytest.approx(1.0)
+    assert np.allclose(bench.matched_offsets(truth, late), 0.02)
+    assert bench.f_measure(truth, truth + 0.25) == 0.0  # the off-beat
+    assert bench.local_tempo_right(truth, truth) == 1.0
+    assert bench.local_tempo_right(truth, 0.5 + (2 / 3) * 0.5 * np.arange(60)) == 0.0  # heard at 3:2
+
+
+def test_the_tempo_change_truth_follows_the_sections(modules):
+    hearing_set, _ = modules
+    sections = [hearing_set.Section(2, 120.0), hearing_set.Section(2, 150.0)]
+    _, beats, downbeats, phrases = hearing_set.bachata_piece("t", sections)
+    assert np.allclose(np.diff(beats)[:8], 0.5) and np.allclose(np.diff(beats)[8:], 0.4)
+    assert downbeats[:4] == [beats[0], beats[4], beats[8], beats[12]]
+    assert phrases == [beats[0], beats[8]]
+
+
+def test_a_half_bar_moves_the_phrase_truth(modules):
+    hearing_set, _ = modules
+    sections = [
+        hearing_set.Section(2, 120.0),
+        hearing_set.Section(1, 120.0, beats_per_bar=2),
+        hearing_set.Section(2, 120.0),
+    ]
+    _, beats, _, phrases = hearing_set.bachata_piece("r", sections)
+    assert phrases == [beats[0], beats[10]]  # 8 beats, a 2-beat bar, then the next "1"
+
+
+def test_notes_played_after_the_grid_move_the_truth(modules):
+    import pretty_midi
+
+    hearing_set, _ = modules
+    midi = pretty_midi.PrettyMIDI(initial_tempo=120)
+    drums = pretty_midi.Instrument(0, is_drum=True)
+    for index in range(32):
+        start = 0.5 * index + 0.05
+        drums.notes.append(pretty_midi.Note(100, 36, start, start + 0.1))
+    midi.instruments.append(drums)
+    assert hearing_set.note_grid_offset(midi, list(0.5 * np.arange(33))) == pytest.approx(0.05, abs=0.006)
+
+
+def test_cuts_are_found_from_the_video_alone(modules, tmp_path):
+    _, bench = modules
+    path = tmp_path / "cuts.mp4"
+    rng = np.random.default_rng(0)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 128, 72, "yuv420p"
+        for index in range(90):  # cuts at frames 30 and 60 (1.0 s and 2.0 s)
+            shade = (40, 200, 120)[index // 30]
+            image = np.full((72, 128, 3), shade, dtype=np.uint8)
+            x = 10 + index % 30 * 2  # a moving square: motion, not a cut
+            image[20:40, x : x + 20] = 255 - shade
+            image = np.clip(image + rng.integers(0, 4, image.shape), 0, 255).astype(np.uint8)
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    cuts = bench.video_cut_times(path)
+    assert len(cuts) == 2 and np.allclose(cuts, [1.0, 2.0], atol=0.034)
+
+
+def test_the_comparison_table_keeps_tuning_and_held_out_apart(modules):
+    _, bench = modules
+    row = {
+        "tempo_right": True,
+        "local_tempo_right": 1.0,
+        "f_measure": 1.0,
+        "median_offset_ms": 5.0,
+        "phrase_on_one": 1.0,
+    }
+    before = [
+        {**row, "name": "a", "part": "tuning", "f_measure": 0.5},
+        {**row, "name": "b", "part": "held_out"},
+    ]
+    after = [
+        {**row, "name": "a", "part": "tuning"},
+        {**row, "name": "b", "part": "held_out", "f_measure": 0.8},
+    ]
+    table = bench.compare_table(before, after)
+    f_row = next(line for line in table if line.startswith("| beat F-measure"))
+    assert f_row.split("|")[2:6] == [" 0.50 / 0.50 ", " 1.00 / 1.00 ", " 1.00 / 1.00 ", " 0.80 / 0.80 "]

@@ -1,0 +1,513 @@
+"""Hearing the beat with numpy only: onset envelopes, the metrical level, a tempo that may change, an
+Ellis-style dynamic-programming beat tracker, the phase check, and bar/8-count positions that may re-phase.
+
+Nothing here is compiled at run time (no numba) and nothing but numpy is imported (scipy.signal alone costs a
+fresh process ~0.5 s of imports). The
+steps, each a function:
+
+1. `onset_envelopes`: a centred STFT (n_fft 1024, hop 256: 11.6 ms frames), log-compressed mel bands, the
+   half-wave rectified spectral flux of all bands and of the bass bins (< 200 Hz) alone, each high-passed
+   (a moving mean over 0.4 s subtracted). Frame times are corrected for the flux's own lag (`ONSET_LAG`,
+   measured on click tracks: the flux between frames t-1 and t peaks half a hop late, the log compression and
+   the window's rise move it back).
+2. `choose_tempo`: the novelty's autocorrelation; the tracker's first guess (the strongest lag under a broad
+   prior) and its x1/2, x2/3, x3/4, x1, x4/3, x3/2, x2 levels, each refined to its local maximum and scored by how much of the
+   music it explains: the autocorrelation at 1, 2 and 4 beats (a bar: rhythm patterns repeat per bar, which a
+   dotted or triplet pulse does not) and at half a beat, times a log-normal prior around 130 BPM (the bachata
+   range 110-150 as a prior, not a rule). The margin between the best two levels is the tempo-level confidence.
+3. `local_periods`: the autocorrelation in 8 s windows every 2 s, periods within ±35 % of the chosen level, a
+   Viterbi path that pays for every change of period: a tempo change (120 -> 150 -> 120) is followed.
+4. `track_beats`: dynamic programming over frames (Ellis 2007): each frame's score is its onset strength plus
+   the best earlier beat's score minus a penalty on log(interval / local period)^2; back-tracked from the end.
+5. `phase_check`: when the bass and onsets are stronger half-way between the beats than on them, the grid
+   moves by half a beat.
+6. `metre_positions`: per beat, evidence of a bar start (bass onset, chord change over ±2 beats) and of a
+   phrase start (chord change over ±4 beats); a Viterbi over the 8 positions of the 8-count, advancing one
+   position per beat, that may jump (re-phase) at a cost after a break or a slip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from videojob import spectral
+
+N_FFT = 1024
+HOP = 256
+ONSET_LAG = 0.0  # seconds; measured on click tracks (bench/hearing_bench.py), see the module doc
+LOW_BAND_HZ = 200.0
+BPM_PRIOR_CENTRE = 130.0
+BPM_PRIOR_OCTAVES = 0.5
+LEVEL_FACTORS = (0.5, 2.0 / 3.0, 0.75, 1.0, 4.0 / 3.0, 1.5, 2.0)
+TIGHTNESS = 400.0
+BAR_PAIR_WEIGHT = 1.0
+ACCENT_WEIGHT = 1.0
+COMPRESSION = 1000.0  # log(1 + C x) of the band energies before the flux
+PHASE_RATIO = 1.15
+BEATS_PER_PHRASE = 8
+
+
+@dataclass(frozen=True)
+class OnsetEnvelopes:
+    full: np.ndarray  # spectral flux of all bands, high-passed, >= 0
+    low: np.ndarray  # the same of the bass bins
+    low_level: np.ndarray  # loudness (dB) of the bass bins per frame: accents, which the log flux flattens
+    chroma: np.ndarray  # (12, chroma frames) pitch-class energy
+    frame_rate: float
+    chroma_frame_rate: float
+
+    def frame_times(self, frames) -> np.ndarray:
+        return np.asarray(frames, dtype=float) / self.frame_rate - ONSET_LAG
+
+    def frames_of(self, times) -> np.ndarray:
+        frames = np.round((np.asarray(times, dtype=float) + ONSET_LAG) * self.frame_rate).astype(int)
+        return np.clip(frames, 0, len(self.full) - 1)
+
+    @property
+    def novelty(self) -> np.ndarray:
+        return _unit_scale(self.full) + _unit_scale(self.low)
+
+
+@dataclass(frozen=True)
+class TempoChoice:
+    bpm: float
+    period_frames: float
+    level_confidence: float  # 0..1: how clearly the chosen level beats the next best
+    candidates: tuple[tuple[float, float], ...]  # (bpm, score) of each level considered, best first
+    level_factor: float = 1.0  # the chosen level / the first guess
+
+
+@dataclass(frozen=True)
+class Metre:
+    positions: np.ndarray  # per beat: 0..7, its place in the 8-count (0 = the "1")
+    downbeat_confidence: float
+    rephased: int = 0  # how many times the path jumped instead of advancing by one
+
+
+@dataclass(frozen=True)
+class Heard:
+    beat_times: np.ndarray
+    tempo: TempoChoice
+    metre: Metre
+    beat_confidence: float
+
+
+def _unit_scale(values: np.ndarray) -> np.ndarray:
+    spread = float(np.std(values))
+    return values / spread if spread > 1e-12 else np.zeros_like(values)
+
+
+def power_spectrogram(samples: np.ndarray, n_fft: int = N_FFT, hop: int = HOP) -> np.ndarray:
+    """|STFT|^2 (bins, frames) of centred frames (zero padding of n_fft/2 at both ends), periodic Hann."""
+    return spectral.stft_power(samples, n_fft=n_fft, hop_length=hop)
+
+
+def _mel_matrix(sample_rate: int, n_fft: int, bands: int, low_hz: float, high_hz: float) -> np.ndarray:
+    to_mel = lambda hz: 2595.0 * np.log10(1.0 + hz / 700.0)  # noqa: E731
+    edges = 700.0 * (10 ** (np.linspace(to_mel(low_hz), to_mel(high_hz), bands + 2) / 2595.0) - 1.0)
+    frequencies = np.linspace(0, sample_rate / 2, n_fft // 2 + 1)
+    matrix = np.zeros((bands, len(frequencies)), dtype=np.float32)
+    for band in range(bands):
+        left, centre, right = edges[band : band + 3]
+        rising = (frequencies - left) / max(centre - left, 1e-9)
+        falling = (right - frequencies) / max(right - centre, 1e-9)
+        matrix[band] = np.maximum(0, np.minimum(rising, falling))
+    return matrix
+
+
+def _chroma_matrix(sample_rate: int, n_fft: int, low_hz: float = 55.0, high_hz: float = 2000.0) -> np.ndarray:
+    frequencies = np.linspace(0, sample_rate / 2, n_fft // 2 + 1)
+    matrix = np.zeros((12, len(frequencies)), dtype=np.float32)
+    inside = (frequencies >= low_hz) & (frequencies <= high_hz)
+    pitch = 12 * np.log2(frequencies[inside] / 440.0) + 69
+    nearest = np.round(pitch)
+    weight = np.exp(-0.5 * ((pitch - nearest) / 0.25) ** 2)
+    matrix[(nearest.astype(int) % 12), np.flatnonzero(inside)] = weight
+    return matrix
+
+
+def _flux(log_bands: np.ndarray, frame_rate: float) -> np.ndarray:
+    difference = np.diff(log_bands, axis=1, prepend=log_bands[:, :1])
+    flux = np.maximum(difference, 0).sum(axis=0)
+    width = max(3, round(0.4 * frame_rate))
+    return np.maximum(flux - _moving_mean(flux, width), 0)
+
+
+def _moving_mean(values: np.ndarray, width: int) -> np.ndarray:
+    """Centred moving mean over `width` frames, the edges extended by their nearest value."""
+    before = width // 2
+    padded = np.pad(values.astype(np.float64), (before, width - 1 - before), mode="edge")
+    cumulative = np.concatenate([[0.0], np.cumsum(padded)])
+    return (cumulative[width:] - cumulative[:-width]) / width
+
+
+def onset_envelopes(
+    samples: np.ndarray, sample_rate: int, chroma_power: np.ndarray | None = None, chroma_hop: int = 512
+) -> OnsetEnvelopes:
+    """`chroma_power`: a finer-frequency power spectrogram (n_fft 2048, hop `chroma_hop`) for the chroma,
+    when the caller has one; else the chroma comes from the onset STFT."""
+    power = power_spectrogram(samples)
+    frame_rate = sample_rate / HOP
+    mel = _mel_matrix(sample_rate, N_FFT, 40, 30.0, min(8000.0, sample_rate / 2)) @ power
+    scale = float(np.percentile(mel, 99)) + 1e-12
+    full = _flux(np.log1p(COMPRESSION * mel / scale), frame_rate)
+    frequencies = np.linspace(0, sample_rate / 2, N_FFT // 2 + 1)
+    low_bins = power[(frequencies >= 30.0) & (frequencies <= LOW_BAND_HZ)]
+    low_scale = float(np.percentile(low_bins, 99)) + 1e-12
+    low = _flux(np.log1p(COMPRESSION * low_bins / low_scale), frame_rate)
+    low_level = 10 * np.log10(low_bins.sum(axis=0) / low_scale + 1e-6)
+    if chroma_power is None:
+        chroma, chroma_rate = _chroma_matrix(sample_rate, N_FFT) @ power, frame_rate
+    else:
+        n_fft = 2 * (chroma_power.shape[0] - 1)
+        chroma, chroma_rate = _chroma_matrix(sample_rate, n_fft) @ chroma_power, sample_rate / chroma_hop
+    return OnsetEnvelopes(
+        full=full,
+        low=low,
+        low_level=low_level,
+        chroma=chroma,
+        frame_rate=frame_rate,
+        chroma_frame_rate=chroma_rate,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- tempo
+
+
+def autocorrelation(values: np.ndarray, max_lag: int) -> np.ndarray:
+    """Unbiased autocorrelation of the mean-removed `values` for lags 0..max_lag, 1 at lag 0."""
+    centred = values - values.mean()
+    size = 1 << int(np.ceil(np.log2(2 * len(centred) + 1)))
+    spectrum = np.fft.rfft(centred, size)
+    correlation = np.fft.irfft(spectrum * np.conj(spectrum), size)[: max_lag + 1]
+    correlation /= np.maximum(len(centred) - np.arange(max_lag + 1), 1)
+    return correlation / correlation[0] if correlation[0] > 0 else correlation
+
+
+def _at(correlation: np.ndarray, lag: float) -> float:
+    """The autocorrelation's largest value within one frame of a (fractional) lag."""
+    low, high = int(np.floor(lag - 1)), int(np.ceil(lag + 1))
+    if low < 1 or high >= len(correlation):
+        return 0.0
+    return float(correlation[low : high + 1].max())
+
+
+def _at_many(correlation: np.ndarray, lags: np.ndarray) -> np.ndarray:
+    """`_at` for an array of lags at once."""
+    lags = np.asarray(lags, dtype=float)
+    padded = np.pad(correlation, 1)
+    three = np.maximum(np.maximum(padded[:-2], padded[1:-1]), padded[2:])  # max of c[i-1], c[i], c[i+1]
+    low, high = np.floor(lags).astype(int), np.ceil(lags).astype(int)
+    inside = (low - 1 >= 1) & (high + 1 < len(correlation))
+    values = np.maximum(three[np.clip(low, 0, len(three) - 1)], three[np.clip(high, 0, len(three) - 1)])
+    return np.where(inside, values, 0.0)
+
+
+def bpm_prior(bpm: float) -> float:
+    return float(np.exp(-0.5 * (np.log2(bpm / BPM_PRIOR_CENTRE) / BPM_PRIOR_OCTAVES) ** 2))
+
+
+def metrical_score(correlation: np.ndarray, lag: float) -> float:
+    """How much of the music's periodicity a beat of `lag` frames explains: the beat, two beats, the bar
+    (four beats) and the half beat."""
+    return (
+        _at(correlation, lag)
+        + _at(correlation, 2 * lag)
+        + _at(correlation, 4 * lag)
+        + BAR_PAIR_WEIGHT * _at(correlation, 8 * lag)
+        + 0.5 * _at(correlation, lag / 2)
+    )
+
+
+def _refine(correlation: np.ndarray, lag: float, spread: float = 0.04) -> float:
+    """The lag within ±spread of `lag` with the best metrical score (in tenths of a frame)."""
+    candidates = np.arange(lag * (1 - spread), lag * (1 + spread), 0.1)
+    scores = [metrical_score(correlation, candidate) for candidate in candidates]
+    return float(candidates[int(np.argmax(scores))])
+
+
+def choose_tempo(novelty: np.ndarray, frame_rate: float, prior_weight: float = 1.0) -> TempoChoice:
+    max_lag = min(len(novelty) - 1, int(8 * 60.0 / 45.0 * frame_rate) + 2)
+    correlation = autocorrelation(novelty, max_lag)
+    to_bpm = lambda lag: 60.0 * frame_rate / lag  # noqa: E731
+    lags = np.arange(int(60.0 * frame_rate / 240.0), int(60.0 * frame_rate / 50.0))
+    lags = lags[lags < len(correlation)]
+    if len(lags) == 0:
+        raise ValueError("the audio is too short to find a tempo")
+    broad = np.array([correlation[lag] * bpm_prior(to_bpm(lag)) ** 0.25 for lag in lags])
+    first_guess = float(lags[int(np.argmax(broad))])
+    candidates = []
+    for factor in LEVEL_FACTORS:
+        lag = first_guess / factor
+        bpm = to_bpm(lag)
+        if not 50.0 <= bpm <= 260.0 or 4 * lag >= len(correlation) - 2:
+            continue
+        lag = _refine(correlation, lag)
+        score = metrical_score(correlation, lag) * bpm_prior(to_bpm(lag)) ** prior_weight
+        candidates.append((to_bpm(lag), lag, score, factor))
+    candidates.sort(key=lambda item: -item[2])
+    best_bpm, best_lag, best_score, best_factor = candidates[0]
+    # the runner-up among levels that really differ (a refined x1 and x4/3 can meet near one lag)
+    second = next((c[2] for c in candidates[1:] if abs(c[0] / best_bpm - 1) > 0.08), 0.0)
+    confidence = float(np.clip((best_score - second) / best_score, 0, 1)) if best_score > 0 else 0.0
+    return TempoChoice(
+        bpm=best_bpm,
+        period_frames=best_lag,
+        level_confidence=confidence,
+        candidates=tuple((round(bpm, 2), round(score, 4)) for bpm, _, score, _ in candidates),
+        level_factor=best_factor,
+    )
+
+
+def local_periods(
+    novelty: np.ndarray,
+    frame_rate: float,
+    period: float,
+    window_seconds: float = 8.0,
+    step_seconds: float = 2.0,
+    spread: float = 0.35,
+    change_cost: float = 10.0,
+) -> np.ndarray:
+    """The beat period (frames) at every frame: a Viterbi path through windowed autocorrelations."""
+    window = int(window_seconds * frame_rate)
+    step = int(step_seconds * frame_rate)
+    if len(novelty) < 2 * window:
+        return np.full(len(novelty), period)
+    candidates = np.exp(np.linspace(np.log(period * (1 - spread)), np.log(period * (1 + spread)), 61))
+    centres = np.arange(window // 2, len(novelty) - window // 2, step)
+    taper = np.hanning(window)
+    max_lag = int(np.ceil(candidates[-1] * 2)) + 2
+    emissions = np.zeros((len(centres), len(candidates)))
+    for row, centre in enumerate(centres):
+        chunk = novelty[centre - window // 2 : centre - window // 2 + window] * taper
+        correlation = autocorrelation(chunk, max_lag)
+        emissions[row] = _at_many(correlation, candidates) + 0.5 * _at_many(correlation, 2 * candidates)
+    emissions -= emissions.max(axis=1, keepdims=True)
+    log_ratio = np.log(candidates)[:, None] - np.log(candidates)[None, :]
+    transition = -change_cost * np.abs(log_ratio)
+    prior = -0.5 * (np.log(candidates / period) / 0.3) ** 2 * 0.1
+    score = emissions[0] + prior
+    back = np.zeros((len(centres), len(candidates)), dtype=int)
+    for row in range(1, len(centres)):
+        total = score[None, :] + transition  # [to, from]
+        back[row] = np.argmax(total, axis=1)
+        score = total[np.arange(len(candidates)), back[row]] + emissions[row] + prior
+    path = np.empty(len(centres), dtype=int)
+    path[-1] = int(np.argmax(score))
+    for row in range(len(centres) - 1, 0, -1):
+        path[row - 1] = back[row, path[row]]
+    periods = candidates[path]
+    frames = np.arange(len(novelty))
+    # step-wise: a tempo change is abrupt more often than gradual; hold each window's period
+    index = np.clip(np.round((frames - centres[0]) / step).astype(int), 0, len(centres) - 1)
+    return periods[index]
+
+
+# ---------------------------------------------------------------------------------------------- beats
+
+
+def track_beats(novelty: np.ndarray, periods: np.ndarray, tightness: float = TIGHTNESS) -> np.ndarray:
+    """Beat frames by dynamic programming (Ellis 2007) with a local period per frame."""
+    typical = float(np.median(periods))
+    sigma = max(1.0, typical / 16)
+    kernel = np.exp(-0.5 * (np.arange(-int(3 * sigma), int(3 * sigma) + 1) / sigma) ** 2)
+    local = np.convolve(_unit_scale(novelty), kernel / kernel.sum(), mode="same")
+    count = len(local)
+    cumulative = local.copy()
+    back = np.full(count, -1)
+    periods = np.asarray(periods, dtype=float)
+    # Frames closer together than the shortest allowed interval (half a period) cannot be each other's
+    # predecessor, so a block of them is scored at once: the same recursion, vectorised.
+    frame = 0
+    while frame < count:
+        length = max(1, round(periods[frame] / 2))
+        end = min(count, frame + length)
+        block_periods = periods[frame:end]
+        shortest = np.maximum(1, np.round(block_periods / 2)).astype(int)
+        longest = np.round(2 * block_periods).astype(int)
+        independent = shortest > np.arange(end - frame)
+        if not independent.all():
+            end = frame + max(1, int(np.argmin(independent)))
+            block_periods, shortest, longest = (
+                block_periods[: end - frame],
+                shortest[: end - frame],
+                longest[: end - frame],
+            )
+        intervals = np.arange(longest.max(), shortest.min() - 1, -1)  # earliest predecessor first (ties)
+        frames = np.arange(frame, end)[:, None]
+        predecessors = frames - intervals[None, :]
+        valid = (predecessors >= 0) & (intervals >= shortest[:, None]) & (intervals <= longest[:, None])
+        with np.errstate(divide="ignore"):
+            penalty = -tightness * np.log(intervals[None, :] / block_periods[:, None]) ** 2
+        scores = np.where(valid, cumulative[np.clip(predecessors, 0, None)] + penalty, -np.inf)
+        best = np.argmax(scores, axis=1)
+        rows = np.arange(end - frame)
+        value = scores[rows, best]
+        good = value > 0
+        cumulative[frame:end][good] = local[frame:end][good] + value[good]
+        back[frame:end][good] = predecessors[rows, best][good]
+        frame = end
+    # the end: the best-scoring frame within the last period before the music stops
+    active = np.flatnonzero(local > 0.05 * local.max())
+    last = int(active[-1]) if len(active) else count - 1
+    tail_start = max(0, last - round(periods[last]))
+    frame = tail_start + int(np.argmax(cumulative[tail_start : last + 1]))
+    beats = []
+    while frame >= 0:
+        beats.append(frame)
+        frame = back[frame]
+    beats = np.asarray(beats[::-1])
+    return _trim_silent_ends(beats, local)
+
+
+def _trim_silent_ends(beats: np.ndarray, local: np.ndarray) -> np.ndarray:
+    if len(beats) < 3:
+        return beats
+    strength = local[beats]
+    threshold = 0.1 * float(np.median(strength))
+    keep = np.flatnonzero(strength > threshold)
+    return beats[keep[0] : keep[-1] + 1] if len(keep) else beats
+
+
+def _strength_near(envelope: np.ndarray, frames: np.ndarray, radius: int = 2) -> np.ndarray:
+    padded = np.pad(envelope, radius)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * radius + 1)
+    return windows[np.clip(frames, 0, len(envelope) - 1)].max(axis=1)
+
+
+def beat_contrast(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> tuple[float, float]:
+    """(mean onset strength at the beats, half-way between them), bass and all bands together."""
+    if len(beat_frames) < 3:
+        return 0.0, 0.0
+    novelty = envelopes.novelty
+    midpoints = ((beat_frames[:-1] + beat_frames[1:]) // 2).astype(int)
+    on = float(_strength_near(novelty, beat_frames[1:-1]).mean())
+    between = float(_strength_near(novelty, midpoints).mean())
+    return on, between
+
+
+def phase_check(envelopes: OnsetEnvelopes, beat_frames: np.ndarray, ratio: float | None = None) -> np.ndarray:
+    """Move the grid by half a beat when the onsets half-way between the beats outweigh those on them by
+    `ratio`, the bass counting double (kick and bass mark the beat; hi-hats and guira fill between)."""
+    ratio = PHASE_RATIO if ratio is None else ratio
+    if len(beat_frames) < 4:
+        return beat_frames
+    weighted = 2 * _unit_scale(envelopes.low) + _unit_scale(envelopes.full)
+    midpoints = ((beat_frames[:-1] + beat_frames[1:]) // 2).astype(int)
+    on = float(_strength_near(weighted, beat_frames[1:-1]).mean())
+    between = float(_strength_near(weighted, midpoints).mean())
+    if between > ratio * on:
+        tail = beat_frames[-1] + (beat_frames[-1] - beat_frames[-2]) // 2
+        return np.append(midpoints, tail) if tail < len(envelopes.full) else midpoints
+    return beat_frames
+
+
+# ---------------------------------------------------------------------------------------------- metre
+
+
+def _segment_means(chroma: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """Chroma summed over each inter-beat span (beats, 12), unit-normalised."""
+    bounds = np.append(
+        frames, min(chroma.shape[1], frames[-1] + (frames[-1] - frames[-2] if len(frames) > 1 else 1))
+    )
+    cumulative = np.concatenate([np.zeros((12, 1)), np.cumsum(chroma, axis=1)], axis=1)
+    sums = (cumulative[:, bounds[1:]] - cumulative[:, bounds[:-1]]).T
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return sums / np.maximum(norms, 1e-12)
+
+
+def _change(per_beat: np.ndarray, span: int) -> np.ndarray:
+    """Per beat b: 1 - cosine between the chroma of beats [b, b+span) and [b-span, b)."""
+    count = len(per_beat)
+    cumulative = np.concatenate([np.zeros((1, 12)), np.cumsum(per_beat, axis=0)])
+    change = np.zeros(count)
+    for beat in range(count):
+        before = cumulative[beat] - cumulative[max(0, beat - span)]
+        after = cumulative[min(count, beat + span)] - cumulative[beat]
+        norm = np.linalg.norm(before) * np.linalg.norm(after)
+        change[beat] = 1 - float(before @ after) / norm if norm > 1e-12 else 0.0
+    # where a window is cut short by the song's start or end, the change says nothing
+    change[:span] = change[-span:] = np.median(change) if count > 2 * span else 0.0
+    return change
+
+
+def _standard(values: np.ndarray) -> np.ndarray:
+    spread = float(np.std(values))
+    return np.clip((values - values.mean()) / spread, -3, 3) if spread > 1e-12 else np.zeros_like(values)
+
+
+def metre_positions(
+    envelopes: OnsetEnvelopes,
+    beat_frames: np.ndarray,
+    rephase_cost: float = 6.0,
+    weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+) -> Metre:
+    """Each beat's place in the 8-count (0 = the "1", 4 = the second bar's downbeat)."""
+    count = len(beat_frames)
+    if count < 2:
+        return Metre(np.zeros(count, dtype=int), 0.0)
+    bass = _standard(_strength_near(envelopes.low, beat_frames, radius=2))
+    chroma_frames = np.round(beat_frames * envelopes.chroma_frame_rate / envelopes.frame_rate).astype(int)
+    chroma_frames = np.clip(chroma_frames, 0, envelopes.chroma.shape[1] - 1)
+    per_beat = _segment_means(envelopes.chroma, np.maximum.accumulate(chroma_frames))
+    bar_change = _standard(_change(per_beat, 2))
+    phrase_change = _standard(_change(per_beat, 4))
+    w_bass, w_bar, w_phrase = weights
+    bar_evidence = w_bass * bass + w_bar * bar_change
+    # an accent (the bass louder, 0-100 ms after the beat) that returns every 8 beats but not 4 beats later
+    # marks the "1" against the "5"
+    after = max(1, round(0.1 * envelopes.frame_rate))
+    windows = np.lib.stride_tricks.sliding_window_view(
+        np.pad(envelopes.low_level, (0, after), mode="edge"), after
+    )
+    level = _standard(windows[np.clip(beat_frames, 0, len(envelopes.low_level) - 1)].max(axis=1))
+    later, earlier = np.roll(level, -4), np.roll(level, 4)
+    later[-4:], earlier[:4] = level[-4:], level[:4]
+    accent = level - 0.5 * (later + earlier)
+    emissions = np.zeros((count, BEATS_PER_PHRASE))
+    emissions[:, 0] = bar_evidence + w_phrase * phrase_change + ACCENT_WEIGHT * accent
+    emissions[:, 4] = bar_evidence
+    states = np.arange(BEATS_PER_PHRASE)
+    transition = np.full((BEATS_PER_PHRASE, BEATS_PER_PHRASE), -rephase_cost)  # [to, from]
+    transition[(states + 1) % BEATS_PER_PHRASE, states] = 0.0
+    score = emissions[0].copy()
+    back = np.zeros((count, BEATS_PER_PHRASE), dtype=int)
+    for beat in range(1, count):
+        total = score[None, :] + transition
+        back[beat] = np.argmax(total, axis=1)
+        score = total[states, back[beat]] + emissions[beat]
+    path = np.empty(count, dtype=int)
+    path[-1] = int(np.argmax(score))
+    for beat in range(count - 1, 0, -1):
+        path[beat - 1] = back[beat, path[beat]]
+    rephased = int(np.sum(path[1:] != (path[:-1] + 1) % BEATS_PER_PHRASE))
+    downbeats = np.isin(path, (0, 4))
+    if downbeats.all() or not downbeats.any():
+        confidence = 0.0
+    else:
+        gap = float(bar_evidence[downbeats].mean() - bar_evidence[~downbeats].mean())
+        confidence = float(np.clip(gap / 2.0, 0, 1))
+    return Metre(positions=path, downbeat_confidence=confidence, rephased=rephased)
+
+
+def hear(samples: np.ndarray, sample_rate: int, chroma_power: np.ndarray | None = None) -> Heard:
+    """Every step of the module doc on mono samples: beat times (s), tempo, metre, beat confidence.
+    `chroma_power`: the samples' n_fft 2048 / hop 512 power spectrogram, when the caller has it."""
+    envelopes = onset_envelopes(samples, sample_rate, chroma_power)
+    tempo = choose_tempo(envelopes.novelty, envelopes.frame_rate)
+    periods = local_periods(envelopes.novelty, envelopes.frame_rate, tempo.period_frames)
+    frames = track_beats(envelopes.novelty, periods)
+    frames = phase_check(envelopes, frames)
+    metre = metre_positions(envelopes, frames)
+    on, between = beat_contrast(envelopes, frames)
+    confidence = float(np.clip(1 - between / on, 0, 1)) if on > 0 else 0.0
+    times = envelopes.frame_times(frames)
+    keep = times >= 0
+    return Heard(
+        beat_times=times[keep],
+        tempo=tempo,
+        metre=Metre(metre.positions[keep], metre.downbeat_confidence, metre.rephased),
+        beat_confidence=confidence,
+    )
