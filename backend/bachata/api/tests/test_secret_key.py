@@ -53,7 +53,11 @@ def test_the_api_command_the_image_runs_refuses_to_start_without_a_key(tmp_path)
 
 def test_a_deployment_that_requires_a_key_refuses_even_a_debug_run(tmp_path):
     # compose and Cloud Run set DJANGO_REQUIRE_SECRET_KEY=1: a stray DJANGO_DEBUG=1 must not make up a key there
-    env = {"DJANGO_REQUIRE_SECRET_KEY": "1", "DJANGO_DEBUG": "1", "DJANGO_SECRET_KEY_FILE": str(tmp_path / "key")}
+    env = {
+        "DJANGO_REQUIRE_SECRET_KEY": "1",
+        "DJANGO_DEBUG": "1",
+        "DJANGO_SECRET_KEY_FILE": str(tmp_path / "key"),
+    }
     result = run_django(env, tmp_path)
     assert result.returncode != 0 and "DJANGO_SECRET_KEY is not set" in result.stderr
     assert not (tmp_path / "key").exists()
