@@ -7,17 +7,21 @@ python -m videojob ingest --library DIR --out DIR [--pose]
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+JOB_SETTINGS_MODULE = "bachata.settings_job"
 
 
 def run_job_from_environment() -> None:
     """Run one choreography task configured by the environment (TASK_ID, AUDIO_INPUT, ...); see job.py."""
     import logging
-    import os
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bachata.settings")
+    # the job's own settings (bachata.settings_job: the API's without the API), not the API's that the
+    # local launcher's environment carries in DJANGO_SETTINGS_MODULE
+    os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get("VIDEOJOB_SETTINGS_MODULE") or JOB_SETTINGS_MODULE
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(message)s"
     )

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from videojob.analysis import MusicAnalysis, bpm_from_beat_times
+from videojob.errors import PlanningError
 from videojob.library import DIFFICULTY_LEVELS, ENERGY_LEVELS, STYLES, Move
 
 DEFAULT_RATE_BOUNDS = (0.8, 1.25)
@@ -44,10 +45,6 @@ MoveSearch = Callable[[dict], Mapping[str, float | None]]
 """The move index as the planner sees it: filters (`difficulty`: tuple of levels or None, `style`,
 `energy_level`, `move_labels`: tuple or None) -> the clip ids the index returns for them, each with its
 similarity to the song (higher is closer; None when the index ranked without a vector)."""
-
-
-class PlanningError(Exception):
-    """No plan is possible; the message says why in words a user can act on."""
 
 
 @dataclass(frozen=True)

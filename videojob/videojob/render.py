@@ -34,6 +34,7 @@ from av.video.frame import PictureType
 
 from videojob.analysis import resolve_cache_dir
 from videojob.audio_io import file_sha256
+from videojob.errors import RenderError
 from videojob.ingest import CanonicalVideoFormat, fit_frame_to_format
 from videojob.library import MoveLibrary
 from videojob.planner import Plan, Segment
@@ -43,10 +44,6 @@ OUTPUT_TIME_BASE = Fraction(1, 90000)
 COPYABLE_AUDIO = {"mp3": {"mp3"}, "aac": {"mov", "mp4", "m4a", "3gp", "3g2", "mj2"}}
 SONG_AAC_BITRATE = 160_000
 _HALF_FRAME = 0.5 / 30
-
-
-class RenderError(Exception):
-    """The video cannot be assembled; the message says why."""
 
 
 @dataclass(frozen=True)

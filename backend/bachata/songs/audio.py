@@ -3,8 +3,6 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
-
 
 class NotAudio(ValueError):
     pass
@@ -19,6 +17,8 @@ class AudioProbe:
 
 def probe_audio(path: Path | str) -> AudioProbe:
     """Open the file, decode its first audio frames and measure its duration; NotAudio with a reason if not."""
+    import av  # here, not at the top: the video job imports this module before it needs PyAV
+
     try:
         with av.open(str(path)) as container:
             if not container.streams.audio:
@@ -50,6 +50,8 @@ def probe_audio(path: Path | str) -> AudioProbe:
 
 
 def _duration_by_decoding(path) -> float:
+    import av
+
     with av.open(str(path)) as container:
         stream = container.streams.audio[0]
         return sum(frame.samples for frame in container.decode(stream)) / stream.rate
