@@ -121,6 +121,8 @@ JOB_LAUNCHER = os.environ.get("JOB_LAUNCHER", "bachata.choreography.local_launch
 # ---- The REST API ----
 from datetime import timedelta  # noqa: E402
 
+from corsheaders.defaults import default_headers  # noqa: E402
+
 INSTALLED_APPS += [
     "corsheaders",
     "rest_framework",
@@ -133,7 +135,9 @@ MIDDLEWARE.insert(2, "corsheaders.middleware.CorsMiddleware")
 APPEND_SLASH = False  # paths answer with and without the slash themselves; no redirects of POSTs
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://127.0.0.1:5173,http://localhost:5173")
-CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID", "Content-Range", "Accept-Ranges"]
+CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID", "Content-Range", "Accept-Ranges", "ETag"]
+# The status poll's conditional GET: a cross-origin SPA may send If-None-Match (not a safelisted header).
+CORS_ALLOW_HEADERS = [*default_headers, "if-none-match"]
 
 CACHES = {
     "default": {
