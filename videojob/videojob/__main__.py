@@ -1,7 +1,7 @@
 """`python -m videojob`: the job entry point and developer subcommands.
 
 python -m videojob                      # job mode (Cloud Run / local launcher): configured by environment
-python -m videojob ingest --library DIR --out DIR [--pose]
+python -m videojob ingest --library DIR --out DIR [--pose] [--jobs N]
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def _record_configuration_error(task_id: str, message: str) -> None:
 
 
 def _ingest(arguments: argparse.Namespace) -> int:
-    from videojob.ingest import CanonicalVideoFormat, ingest_library, print_progress
+    from videojob.ingest import CanonicalVideoFormat, ingest_library, terminal_progress
     from videojob.pose import PoseUnavailable
 
     video_format = CanonicalVideoFormat.for_height(arguments.height) if arguments.height else None
@@ -69,8 +69,9 @@ def _ingest(arguments: argparse.Namespace) -> int:
             video_format=video_format,
             clip_ids=arguments.only or None,
             limit=arguments.limit,
-            progress=None if arguments.quiet else print_progress,
+            progress=None if arguments.quiet else terminal_progress(),
             pose=arguments.pose,
+            jobs=arguments.jobs,
         )
     except PoseUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
@@ -144,6 +145,17 @@ def _render(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def available_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m videojob", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -160,7 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("--only", nargs="+", metavar="CLIP_ID", help="ingest only these clips")
     ingest.add_argument("--limit", type=int, help="ingest only the first N annotated clips")
-    ingest.add_argument("--quiet", action="store_true", help="no per-clip progress lines")
+    ingest.add_argument(
+        "--quiet", action="store_true", help="no progress (a bar on a terminal, else a line per clip)"
+    )
+    ingest.add_argument(
+        "--jobs",
+        type=_positive,
+        default=available_cores(),
+        help="clips ingested at once, in worker processes (default: the cores available, "
+        f"{available_cores()} here)",
+    )
     ingest.add_argument(
         "--pose",
         action="store_true",
