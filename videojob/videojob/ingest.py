@@ -27,15 +27,12 @@ from __future__ import annotations
 
 import functools
 import json
-import multiprocessing
 import os
 import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -477,6 +474,11 @@ def _ingest_pending(
     pending: list[_ClipWork], arguments: Callable[[_ClipWork], tuple], jobs: int
 ) -> Iterator[tuple[_ClipWork, dict[str, Any] | None, str | None, float]]:
     """(work, document, reason, seconds) for every clip of `pending`, as each finishes."""
+    # here, not at the top: the video job imports this module (render.py) and never ingests
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
     if jobs <= 1 or len(pending) <= 1:
         for work in pending:
             yield work, *_ingest_one(*arguments(work))

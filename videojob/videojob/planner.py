@@ -367,16 +367,19 @@ class _Planner:
         self.move_energy = {move.clip_id: rank for move, rank in zip(self.moves, ranks, strict=True)}
         self.usage: dict[str, int] = {}
         self.label_usage: dict[str, int] = {}
+        self.local_bpm: dict[tuple[int, int], float] = {}  # (first unit, count): asked for every candidate
 
     # -- fitting
     def fit(self, move: Move, first_unit: int, count: int) -> _Fit | None:
         start_unit, end_unit = self.units[first_unit], self.units[first_unit + count - 1]
+        if (first_unit, count) not in self.local_bpm:
+            self.local_bpm[first_unit, count] = _local_bpm(self.analysis, start_unit.start, end_unit.end)
         return fit_move(
             move,
             start_unit.start,
             end_unit.end,
             start_unit.anchor,
-            _local_bpm(self.analysis, start_unit.start, end_unit.end),
+            self.local_bpm[first_unit, count],
             is_first=first_unit == 0,
             is_last=first_unit + count == len(self.units),
             rate_bounds=self.request.rate_bounds,
