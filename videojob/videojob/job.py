@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from .pipeline import ChoreographyResult
 
 # numpy, PyAV, the analysis, the planner and the renderer are imported in _make_and_publish, once
-# `attempt_started` is recorded: a fresh process tells the task it has started within a second.
+# `attempt_started` and `downloading` are recorded: a fresh process tells the task it has started within a
+# second.
 
 logger = logging.getLogger("videojob")
 STAGE_PERCENT = {"downloading": 10, "analyzing": 25, "selecting": 40, "generating": 70, "finalizing": 90}
@@ -93,14 +94,13 @@ def run_job(config: JobConfig) -> int:
 
 
 def _make_and_publish(config: JobConfig, reporter: TaskReporter, workdir: Path, uploaded: list[str]) -> dict:
+    started = time.perf_counter()
+    storage = get_storage()
+    reporter.stage("downloading", STAGE_PERCENT["downloading"])
     from .move_search import job_move_index
     from .pipeline import default_cache_dir, make_choreography, resolve_library
     from .planner import PlanRequest
     from .render import prepare_song_audio
-
-    started = time.perf_counter()
-    storage = get_storage()
-    reporter.stage("downloading", STAGE_PERCENT["downloading"])
 
     def open_storage_key(key: str) -> Path:
         local = storage.local_path(key)
