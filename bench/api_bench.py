@@ -24,7 +24,12 @@ from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
 SERVER_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-TARGETS = {"status poll": (10, 50), "generate": (None, 300), "collections list": (None, 200)}
+TARGETS = {
+    "status poll": (10, 50),
+    "status poll, unchanged (If-None-Match: 304)": (10, 50),
+    "generate": (None, 300),
+    "collections list": (None, 200),
+}
 
 
 def throwaway_database() -> str:
@@ -127,6 +132,31 @@ def start_gunicorn(database_url: str, port: int, threads: int) -> subprocess.Pop
     raise RuntimeError("gunicorn did not start")
 
 
+def task_etags(port: int, data: dict) -> list[str]:
+    """The ETag of each seeded task's status, as its owner's first poll gets it (the tasks do not change
+    while the benchmark runs, so every conditional poll is answered 304)."""
+    etags = []
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    for token, task_id in zip(data["tokens"], data["tasks"], strict=True):
+        conn.request(
+            "GET", f"/api/choreography/tasks/{task_id}", headers={"Authorization": f"Bearer {token}"}
+        )
+        response = conn.getresponse()
+        response.read()
+        etags.append(response.getheader("ETag"))
+        conn.request(
+            "GET",
+            f"/api/choreography/tasks/{task_id}",
+            headers={"Authorization": f"Bearer {token}", "If-None-Match": etags[-1]},
+        )
+        check = conn.getresponse()
+        check.read()
+        if check.status != 304:
+            raise RuntimeError(f"a repeated poll with its ETag answered {check.status}, not 304")
+    conn.close()
+    return etags
+
+
 def _client_loop(port, requests, seconds, results, barrier):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     barrier.wait()
@@ -141,6 +171,8 @@ def _client_loop(port, requests, seconds, results, barrier):
             response = conn.getresponse()
             response.read()
             ok = response.status < 500 and response.status != 429
+            if "If-None-Match" in headers:
+                ok = ok and response.status == 304
         except OSError:
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -207,6 +239,18 @@ def scenarios(data: dict, clients: int) -> dict[str, list[list]]:
             [("GET", f"/api/choreography/tasks/{data['tasks'][i % len(data['tasks'])]}", None, auth(i))]
             for i in range(clients)
         ],
+        # the SPA's poll while nothing changed: it sends the ETag of the copy it holds
+        "status poll, unchanged (If-None-Match: 304)": [
+            [
+                (
+                    "GET",
+                    f"/api/choreography/tasks/{data['tasks'][i % len(data['tasks'])]}",
+                    None,
+                    {**auth(i), "If-None-Match": data["etags"][i % len(data["etags"])]},
+                )
+            ]
+            for i in range(clients)
+        ],
         "collections list": [[("GET", "/api/collections?page=1", None, auth(i))] for i in range(clients)],
         "generate": [
             [("POST", "/api/choreography/generate", generate_body, {**auth(i), **json_headers})]
@@ -239,6 +283,7 @@ def main() -> int:
         )
         data = seed(database_url, args.users)
         server = start_gunicorn(database_url, args.port, args.threads)
+        data["etags"] = task_etags(args.port, data)
         results = {}
         for name, requests in scenarios(data, args.clients).items():
             run_load(args.port, requests[:4], 2)  # warm-up: connections, caches, worker imports

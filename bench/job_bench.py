@@ -21,17 +21,25 @@ until the process is gone: the high-water mark of its own memory since exec; wai
 count the bench process's memory at the vfork) and CPU time (os.wait4 on the launcher's child).
 
 Runs, in this order, each a fresh job process:
-- cold: an empty NUMBA_CACHE_DIR (numba compiles librosa's kernels) and an empty VIDEOJOB_CACHE_DIR;
+- cold: empty caches, as on a new image without its build-time warm-up: an empty NUMBA_CACHE_DIR (numba
+  compiles whatever JIT code the analysis uses) and an empty VIDEOJOB_CACHE_DIR;
 - warm, new song: the numba cache the cold run left, an empty VIDEOJOB_CACHE_DIR (the song is analysed
-  from scratch), song B (not the cold run's song);  --runs times, the cache emptied each time;
+  from scratch), song B (not the cold run's song);  --runs times, the cache emptied each time; the same for
+  song C, a WAV (its AAC encoding is part of the job);
 - warm, song seen before: numba warm and the analysis cache holding song A (a second request for the same
   song skips the analysis: the cache is keyed by the audio's sha256);  --runs times;
 - legacy: the same song B and the same clip slots as the first warm run's plan, made the legacy way in a
   subprocess (PyAV): every slot's clip decoded from the start of the original clip, scaled to 1280x720,
   encoded with libx264 ultrafast into one stream (the concatenation), the song audio muxed;  --runs times.
 
-Apart from the runs: the job process's start-up cost (interpreter, imports, django.setup) and the first
-analysis call's one-time cost with an empty and with a warm numba cache, each in a fresh process.
+Apart from the runs, each in fresh processes: the job's start-up step by step (interpreter, django.setup
+with the job's settings, the job's imports, the work's imports, a first and a second 20 s analysis) with an
+empty and a warm numba cache; the analysis of song B from a fresh process, imports included (the issue's
+"≤ 1.2 s"); and `python -X importtime` of the job's path, summed by top-level package.
+
+Targets (issue 13): end to end ≤ 3.0 s median for an MP3 song never analysed (warm caches), ≤ 3.5 s for a
+WAV; ≥ 8x the legacy method in the same run; `attempt_started` ≤ 0.8 s after the process starts; the
+analysis ≤ 1.2 s in a fresh process; cold start ≤ 10 s; peak RSS ≤ 400 MB.
 """
 
 from __future__ import annotations
@@ -57,13 +65,19 @@ DEFAULT_LIBRARY = Path(os.environ.get("MOVELIB_DIR") or REPO.parent / "shared" /
 DEFAULT_WORK_DIR = REPO / "var" / "bench" / "job"
 STAGES = ("downloading", "analyzing", "selecting", "generating", "finalizing")
 SONG_SECONDS = 180.0
-TARGET_WARM_SECONDS = 15.0
-TARGET_SPEEDUP = 5.0
-TARGET_RSS_MB = 1024.0
+TARGET_WARM_SECONDS = 3.0  # MP3 song never analysed, median
+TARGET_WAV_SECONDS = 3.5
+TARGET_SPEEDUP = 8.0  # the legacy method's wall time over the job's end to end, same run
+TARGET_STARTUP_SECONDS = 0.8  # process start to `attempt_started`
+TARGET_ANALYSIS_SECONDS = 1.2  # a 3-minute song, fresh process, imports included
+TARGET_COLD_SECONDS = 10.0
+TARGET_RSS_MB = 400.0
 LEGACY_SIZE = (1280, 720)
 LEGACY_FPS = 24  # the legacy app wrote 24 fps (migrations: FACTS); fewer frames than our 30 favour it
 DOCS_SECTION = "## Video job (end to end)"
-POLL_SECONDS = 0.05
+# The poll that sees `completed`: one primary-key read of the task row (~0.3 ms); 10 ms keeps its rounding
+# of a ~3 s figure small without taking a core from the job.
+POLL_SECONDS = 0.01
 JOB_TIMEOUT_SECONDS = 900
 
 
@@ -424,7 +438,7 @@ def run_legacy(spec: dict, work: Path, label: str) -> dict:
 # ---------------------------------------------------------------------------------------------- start-up cost
 
 _STARTUP_PROBE = """
-import json, os, time
+import json, os, sys, time
 laps = {}
 mark = time.perf_counter()
 
@@ -434,14 +448,14 @@ def lap(name):
     laps[name] = now - mark
     mark = now
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bachata.settings")
+os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get("VIDEOJOB_SETTINGS_MODULE") or "bachata.settings_job"
 import django
 django.setup()
 lap("django_setup_s")
 import videojob.job
 lap("job_imports_s")
-import librosa.beat, librosa.feature, librosa.onset
-lap("librosa_imports_s")
+import videojob.pipeline
+lap("work_imports_s")
 from videojob.analysis import analyze_samples
 from videojob.audio_io import ANALYSIS_SAMPLE_RATE
 from videojob.demo_assets import synthesize_bachata
@@ -451,15 +465,16 @@ analyze_samples(samples)
 lap("first_analysis_s")
 analyze_samples(samples)
 lap("second_analysis_s")
+laps["loaded"] = [name for name in ("librosa", "numba", "scipy.signal", "sklearn") if name in sys.modules]
 print(json.dumps(laps))
 """
 
 
 def startup_probe(numba_dir: Path) -> dict:
-    """A fresh process's one-time costs, step by step: the interpreter alone; django.setup and the job's
-    imports (what `python -m videojob` does before the task starts); librosa's modules that the analysis
-    uses (imported lazily, at the first analysis: numba compiles their eagerly typed kernels at import,
-    or loads them from its cache); then a 20 s analysis twice (any first-call cost left)."""
+    """A fresh process's one-time costs, step by step: the interpreter alone; django.setup with the job's
+    settings and the job's imports (what `python -m videojob` does before `attempt_started`); the modules
+    of the work (analysis, planner, renderer: imported once the attempt is recorded); then a 20 s analysis
+    twice (what is left of a first call's cost: lazy imports, JIT compilation or loading)."""
     env = {**os.environ, "NUMBA_CACHE_DIR": str(numba_dir)}
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", "pass"], check=True, env=env)
@@ -472,19 +487,82 @@ def startup_probe(numba_dir: Path) -> dict:
     probe = json.loads(done.stdout.strip().splitlines()[-1])
     return {
         "interpreter_s": round(bare, 3),
-        **{k: round(v, 3) for k, v in probe.items()},
+        **{k: round(v, 3) if isinstance(v, float) else v for k, v in probe.items()},
         "process_s": round(total, 3),
+    }
+
+
+_ANALYSIS_PROBE = """
+import sys
+from videojob.analysis import analyze_audio
+analysis = analyze_audio(sys.argv[1], cache_dir=None)
+print(round(analysis.bpm, 2), len(analysis.beat_times))
+"""
+
+
+def fresh_analysis(song: Path, numba_dir: Path, runs: int) -> dict:
+    """The analysis of `song` in a fresh process, imports and decoding included (no analysis cache): wall
+    seconds from the process's start to its exit."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(numba_dir)}
+    walls, answer = [], ""
+    for _ in range(runs):
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-c", _ANALYSIS_PROBE, str(song)], env=env, stdout=subprocess.PIPE, text=True
+        )
+        _, status, _ = os.wait4(process.pid, 0)
+        walls.append(time.perf_counter() - started)
+        answer = process.stdout.read().strip()
+        process.stdout.close()
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"the fresh-process analysis of {song.name} failed")
+    return {
+        "song": song.name,
+        "runs": [round(wall, 3) for wall in walls],
+        "median_s": _median(walls),
+        "bpm_beats": answer,
+    }
+
+
+# What the job's process imports on its way (django.setup with the job's settings, the job, the work's
+# modules), for `python -X importtime`.
+_IMPORT_PATH = (
+    "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'bachata.settings_job'; import django; "
+    "django.setup(); import videojob.job; import videojob.pipeline"
+)
+
+
+def import_offenders(numba_dir: Path, top: int = 8) -> dict:
+    """`python -X importtime` of the job's path: self time summed by top-level package (the heaviest
+    `top`), and the total."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(numba_dir)}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", _IMPORT_PATH], env=env, capture_output=True, text=True
+    )
+    by_package: dict[str, int] = {}
+    for line in done.stderr.splitlines():
+        parts = line.removeprefix("import time:").split("|")
+        if len(parts) != 3 or not parts[0].strip().isdigit():
+            continue
+        package = parts[2].strip().split(".")[0]
+        by_package[package] = by_package.get(package, 0) + int(parts[0])
+    heaviest = sorted(by_package.items(), key=lambda item: -item[1])[:top]
+    return {
+        "total_s": round(sum(by_package.values()) / 1e6, 3),
+        "packages": [[name, round(micros / 1e6, 3)] for name, micros in heaviest],
     }
 
 
 def ingest_once(library_dir: Path, target: Path):
     """The library ingested into `target` (clips unchanged since an earlier run are reused); returns it and
     a note with the one-time ingest cost, remembered from the run that did the work."""
-    from videojob.ingest import ingest_library, print_progress
+    from videojob.__main__ import available_cores
+    from videojob.ingest import ingest_library, terminal_progress
     from videojob.library import load_move_library
 
     record = target / "bench-ingest.json"
-    report = ingest_library(library_dir, target, progress=print_progress)
+    jobs = available_cores()
+    report = ingest_library(library_dir, target, progress=terminal_progress(), jobs=jobs)
     fresh = len(report.documents) - report.reused
     earlier = json.loads(record.read_text()) if record.exists() else None
     if fresh and (earlier is None or fresh >= earlier["clips"]):  # keep the run that did the most work
@@ -495,6 +573,7 @@ def ingest_once(library_dir: Path, target: Path):
                     "clips": fresh,
                     "at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                     "load_average": load_average(),
+                    "jobs": jobs,
                 }
             )
         )
@@ -503,8 +582,8 @@ def ingest_once(library_dir: Path, target: Path):
         done = json.loads(record.read_text())
         if done["clips"] != fresh or report.reused:
             note = (
-                f"{done['clips']} clips ingested in {done['seconds']:.0f} s on {done['at']} (load average "
-                f"{done['load_average']}); {note}"
+                f"{done['clips']} clips ingested in {done['seconds']:.0f} s on {done['at']} ("
+                f"{done.get('jobs', 1)} worker(s), load average {done['load_average']}); {note}"
             )
     skipped = "; ".join(f"{item.clip_id} ({item.reason})" for item in report.skipped)
     return load_move_library(target), note, skipped
@@ -529,9 +608,15 @@ def directory_mb(path: Path) -> float:
 
 
 def machine_facts() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
     import av
-    import librosa
-    import numba
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
 
     cpu = "unknown"
     with contextlib.suppress(OSError):
@@ -552,8 +637,8 @@ def machine_facts() -> dict:
         "platform": platform.platform(),
         "av": av.__version__,
         "ffmpeg": ".".join(str(part) for part in av.library_versions.get("libavcodec", ())),
-        "librosa": librosa.__version__,
-        "numba": numba.__version__,
+        "librosa": installed("librosa"),
+        "numba": installed("numba"),
     }
 
 
@@ -579,10 +664,14 @@ def summarise(report: dict) -> dict:
     legacy_wall = _median([run["wall_s"] for run in legacy])
     render_new = _median([run["stages"].get("generating", 0.0) for run in warm_new])
     rss = max(run["peak_rss_mb"] for run in [cold, *warm_new, *warm_wav, *warm_seen])
+    warm_runs = [*warm_new, *warm_wav, *warm_seen]
+    startup = _median([run["stages"].get("startup", 0.0) for run in warm_runs])
     warm_probe = report["startup"]["warm_numba_cache"]
     imports = sum(
-        warm_probe[name] for name in ("interpreter_s", "django_setup_s", "job_imports_s", "librosa_imports_s")
+        warm_probe.get(name, 0.0)
+        for name in ("interpreter_s", "django_setup_s", "job_imports_s", "work_imports_s")
     )
+    analysis = report.get("fresh_analysis", {}).get("median_s")
     return {
         "cold_s": cold["end_to_end_s"],
         "warm_new_song_s": warm_e2e,
@@ -592,14 +681,19 @@ def summarise(report: dict) -> dict:
         "speedup": round(legacy_wall / warm_e2e, 1),
         "speedup_render": round(legacy_wall / render_new, 1) if render_new else None,
         "generating_s": render_new,
+        "startup_s": startup,
+        "fresh_analysis_s": analysis,
         "fresh_process_imports_s": round(imports, 3),
         "peak_rss_mb": rss,
         "legacy_peak_rss_mb": max(run["peak_rss_mb"] for run in legacy),
         "cold_extra_s": round(cold["end_to_end_s"] - warm_e2e, 3),
         "targets": {
-            "warm_end_to_end": max(warm_e2e, wav_e2e or 0.0) <= TARGET_WARM_SECONDS,
+            "warm_end_to_end": warm_e2e <= TARGET_WARM_SECONDS,
+            "warm_wav_end_to_end": wav_e2e is None or wav_e2e <= TARGET_WAV_SECONDS,
             "speedup": legacy_wall / warm_e2e >= TARGET_SPEEDUP,
-            "speedup_render": bool(render_new) and legacy_wall / render_new >= TARGET_SPEEDUP,
+            "startup": startup <= TARGET_STARTUP_SECONDS,
+            "analysis": analysis is not None and analysis <= TARGET_ANALYSIS_SECONDS,
+            "cold": cold["end_to_end_s"] <= TARGET_COLD_SECONDS,
             "peak_rss": rss <= TARGET_RSS_MB,
         },
     }
@@ -631,7 +725,14 @@ def markdown(report: dict, summary: dict, command: str) -> str:
         f"{facts['nproc']} cores (`nproc`), {facts['cpu']}, {facts['memory_gb']} GB RAM; Python {facts['python']}, "
         f"PyAV {facts['av']} (libavcodec {facts['ffmpeg']}), librosa {facts['librosa']}, numba {facts['numba']}; "
         f"PostgreSQL {report['postgres']} ({report['database']}). Load average (1, 5, 15 min) at the start "
-        f"{report['load_start']}, at the end {report['load_end']}: the machine is shared, read the spread.",
+        f"{report['load_start']}, at the end {report['load_end']}: the machine is shared, read the spread."
+        + (
+            " **This run was under heavy load from other work** (more than twice as many runnable processes as "
+            "cores): its wall figures are several times their idle values; the CPU column (the job process's "
+            "own user + system time) is closer to the work done."
+            if float(report["load_start"].split()[0]) > 2 * facts["nproc"]
+            else ""
+        ),
         "",
         f"Library: {report['library']['clips']} clips of `{report['library']['source']}`"
         + (f" (skipped: {report['library']['skipped']})" if report["library"]["skipped"] else "")
@@ -703,86 +804,102 @@ def markdown(report: dict, summary: dict, command: str) -> str:
     cold_probe, warm_probe = startup["empty_numba_cache"], startup["warm_numba_cache"]
     lines += [
         "",
-        "One-time costs of a fresh job process, step by step (separate processes, seconds):",
+        "One-time costs of a fresh job process, step by step (separate processes, seconds; django.setup with "
+        "the job's settings, `bachata.settings_job`):",
         "",
-        "| numba cache | interpreter | django.setup | job imports | librosa modules of the analysis | "
-        "first 20 s analysis | a repeat |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| numba cache | interpreter | django.setup | job imports (to `attempt_started`) | the work's modules "
+        "| first 20 s analysis | a repeat | modules the analysis loaded |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for label, probe in (("empty", cold_probe), ("warm", warm_probe)):
         lines.append(
             f"| {label} | {probe['interpreter_s']:.2f} | {probe['django_setup_s']:.2f} | "
-            f"{probe['job_imports_s']:.2f} | {probe['librosa_imports_s']:.2f} | "
-            f"{probe['first_analysis_s']:.2f} | {probe['second_analysis_s']:.2f} |"
+            f"{probe['job_imports_s']:.2f} | {probe['work_imports_s']:.2f} | "
+            f"{probe['first_analysis_s']:.2f} | {probe['second_analysis_s']:.2f} | "
+            f"{', '.join(probe.get('loaded') or []) or 'none of librosa, numba, scipy.signal, sklearn'} |"
         )
+    fresh = report.get("fresh_analysis")
+    if fresh:
+        lines += [
+            "",
+            f"The analysis of song B (`{fresh['song']}`, 3 minutes) in a fresh process, interpreter, imports and "
+            f"decoding included, no analysis cache: {', '.join(f'{run:.2f}' for run in fresh['runs'])} s "
+            f"(median **{fresh['median_s']:.2f} s**; BPM and beats found: {fresh['bpm_beats']}).",
+        ]
+    offenders = report.get("import_offenders")
+    if offenders:
+        lines += [
+            "",
+            "`python -X importtime` of the job's path (django.setup with the job's settings, `videojob.job`, "
+            f"the work's modules), self time by top-level package, total {offenders['total_s']:.2f} s: "
+            + ", ".join(f"{name} {seconds:.2f}" for name, seconds in offenders["packages"])
+            + " (importtime's own overhead inflates these).",
+        ]
     lines += [
         "",
-        "librosa 0.11 types its numba kernels eagerly (`guvectorize` with signatures), so importing "
-        "`librosa.onset`/`librosa.beat` compiles them, or loads them from `NUMBA_CACHE_DIR`; even then one is "
-        "compiled in every process (`librosa.beat.__beat_local_score` is declared `cache=False`, for float32 "
-        f"and float64). The warm numba cache takes {startup['numba_cache_mb']} MB.",
-        "",
-        "#### Where the warm time goes, and what is left",
+        "#### Where the warm time goes",
         "",
         _where_the_time_goes(report, summary),
         "",
-        "Changed for speed after the first runs of this script (identical analyses, same tests): the analysis "
-        "computes one STFT for all its spectral features (librosa computed it four times), and clusters the "
-        "sections itself (librosa.segment.agglomerative imported scikit-learn into every job process); a song "
-        "MP4 cannot carry as it is (WAV, FLAC, OGG) is encoded to AAC with FFmpeg's fast coder instead of the "
-        "default one, in a thread started as soon as the song is there, so that it runs alongside the "
-        "analysis instead of after the planning. Left, "
-        "outside the job's own code: librosa's eager numba kernels (librosa 1.0 drops them but needs Python "
-        "≥ 3.12; an own beat tracker would spare `librosa.beat` and its per-process compile), a slimmer "
-        "settings module for the job (django.setup loads the admin, DRF and the API's apps). Fixed since: "
-        "a clip id repeated in annotations.json (paseala) is indexed under a unique id, so no segment is "
-        "cut from the wrong clip and re-encoded.",
+        "Changed for speed (issue 13, same outputs, same tests): the job runs with settings of its own "
+        "(`bachata.settings_job`: no admin, sessions, DRF, JWT, CORS or OpenAPI), imports numpy, PyAV and the "
+        "analysis only once `attempt_started` is recorded, and no longer imports DRF through the API's services; "
+        "`make install` compiles bytecode as the job image does (with PYTHONDONTWRITEBYTECODE set, every job "
+        "process compiled Django & co. from source); the benchmark polls every "
+        f"{POLL_SECONDS * 1000:.0f} ms. Earlier: one STFT for every spectral feature, the sections' clustering "
+        "without scikit-learn, a WAV song's AAC encoding with FFmpeg's fast coder alongside the analysis.",
         "",
         "#### Against the targets",
         "",
         _verdict(
             summary["targets"]["warm_end_to_end"],
-            f"≤ {TARGET_WARM_SECONDS:.0f} s end to end, warm",
-            f"median {summary['warm_new_song_s']:.2f} s for an MP3 song never analysed (numba cache warm, "
-            "analysis cache empty)"
+            f"≤ {TARGET_WARM_SECONDS:.1f} s end to end (median), an MP3 song never analysed, warm caches",
+            f"median {summary['warm_new_song_s']:.2f} s; {summary['warm_seen_song_s']:.2f} s for a song analysed "
+            "before",
+        ),
+        _verdict(
+            summary["targets"]["warm_wav_end_to_end"],
+            f"≤ {TARGET_WAV_SECONDS:.1f} s for a WAV song",
+            "median "
             + (
-                f", {summary['warm_wav_song_s']:.2f} s for a WAV song (its AAC encoding included)"
+                f"{summary['warm_wav_song_s']:.2f} s (its AAC encoding included)"
                 if summary.get("warm_wav_song_s") is not None
-                else ""
-            )
-            + f"; {summary['warm_seen_song_s']:.2f} s for a song analysed before",
-        ),
-        _verdict(
-            summary["targets"]["speedup_render"],
-            f"≥ {TARGET_SPEEDUP:.0f}x faster than the legacy method, same run: the video assembly",
-            f"the legacy method took {summary['legacy_s']:.2f} s, the job's generating stage (assembly, "
-            f"thumbnail) {summary['generating_s']:.2f} s: **{summary['speedup_render']:.0f}x**",
-        ),
-        _verdict(
-            summary["targets"]["speedup"],
-            f"≥ {TARGET_SPEEDUP:.0f}x, read as the whole job against the legacy assembly alone",
-            f"{summary['legacy_s']:.2f} s against {summary['warm_new_song_s']:.2f} s end to end: "
-            f"**{summary['speedup']:.1f}x**. A fresh job process spends "
-            f"{summary['fresh_process_imports_s']:.1f} s importing (interpreter, django.setup, the job, "
-            "librosa's modules: table above) before any work"
-            + (
-                f", already more than a fifth of the legacy time ({summary['legacy_s'] / TARGET_SPEEDUP:.1f} s)"
-                if summary["fresh_process_imports_s"] > summary["legacy_s"] / TARGET_SPEEDUP
-                else ""
+                else "not measured (--song given)"
             ),
         ),
         _verdict(
+            summary["targets"]["speedup"],
+            f"≥ {TARGET_SPEEDUP:.0f}x the legacy method, same run",
+            f"{summary['legacy_s']:.2f} s against {summary['warm_new_song_s']:.2f} s end to end: "
+            f"**{summary['speedup']:.1f}x** (the video assembly alone: {summary['speedup_render']:.0f}x)",
+        ),
+        _verdict(
+            summary["targets"]["startup"],
+            f"a fresh job process reaches `attempt_started` in ≤ {TARGET_STARTUP_SECONDS:.1f} s",
+            f"median {summary['startup_s']:.2f} s from `launched` to `attempt_started` over the warm runs",
+        ),
+        _verdict(
+            summary["targets"]["analysis"],
+            f"the analysis of a 3-minute song in a fresh process, imports included, ≤ {TARGET_ANALYSIS_SECONDS:.1f} s",
+            f"median {summary['fresh_analysis_s']:.2f} s"
+            if summary.get("fresh_analysis_s") is not None
+            else "not measured",
+        ),
+        _verdict(
+            summary["targets"]["cold"],
+            f"cold start (empty caches, a new image without its build-time warm-up) ≤ {TARGET_COLD_SECONDS:.0f} s",
+            f"{summary['cold_s']:.2f} s end to end, {summary['cold_extra_s']:.2f} s more than warm; the first 20 s "
+            f"analysis of a fresh process takes {cold_probe['first_analysis_s']:.2f} s with an empty numba cache "
+            f"against {warm_probe['first_analysis_s']:.2f} s with a warm one ({startup['numba_cache_mb']} MB). "
+            "The job image warms its caches at build time (videojob/Dockerfile), so a fresh execution pays the "
+            "warm figures",
+        ),
+        _verdict(
             summary["targets"]["peak_rss"],
-            f"peak RSS ≤ {TARGET_RSS_MB / 1024:.0f} GB",
+            f"peak RSS ≤ {TARGET_RSS_MB:.0f} MB",
             f"the job process peaked at {summary['peak_rss_mb']:.0f} MB (highest of all runs); the legacy "
             f"method at {summary['legacy_peak_rss_mb']:.0f} MB",
         ),
-        f"- **Cold start** (no numba cache): {summary['cold_s']:.2f} s end to end, "
-        f"{summary['cold_extra_s']:.2f} s more than warm; importing librosa's modules takes "
-        f"{cold_probe['librosa_imports_s']:.1f} s with an empty numba cache against "
-        f"{warm_probe['librosa_imports_s']:.1f} s with a warm one. The job image warms `NUMBA_CACHE_DIR` at "
-        "build time (videojob/Dockerfile, with `NUMBA_CPU_NAME=generic` so the cache is valid on any host; "
-        "this run set the same), so a fresh execution pays the warm figures.",
         "",
     ]
     return "\n".join(lines)
@@ -796,17 +913,22 @@ def _where_the_time_goes(report: dict, summary: dict) -> str:
         return _median([run["stages"].get(name, 0.0) for run in runs])
 
     probe = report["startup"]["warm_numba_cache"]
-    analyzing = median_stage("analyzing")
+    # the run whose end to end is the median, split into its own steps (medians of steps do not add up)
+    middle = sorted(runs, key=lambda run: run["end_to_end_s"])[len(runs) // 2]
+    stages = middle["stages"]
+    rest = middle["end_to_end_s"] - sum(stages.values())
     return (
-        f"Warm, new song (medians): startup {median_stage('startup'):.2f} s (in the probe: django.setup "
-        f"{probe['django_setup_s']:.2f}, the job's imports {probe['job_imports_s']:.2f}), analyzing "
-        f"{analyzing:.2f} s (of which importing librosa's modules ≈ {probe['librosa_imports_s']:.2f} in the "
-        f"probe), selecting {median_stage('selecting'):.2f}, "
-        f"generating {median_stage('generating'):.2f}, the rest (launch, download, finalizing, the poll) "
-        f"{summary['warm_new_song_s'] - sum(median_stage(n) for n in ('startup', 'analyzing', 'selecting', 'generating')):.2f}. "
-        f"So {summary['fresh_process_imports_s']:.1f} s of the {summary['warm_new_song_s']:.1f} s is a fresh "
-        "process importing its libraries; decoding and analysing the 3-minute song, planning and assembling "
-        "the video take the rest."
+        f"Warm, MP3 song never analysed, the median run ({middle['end_to_end_s']:.2f} s, CPU "
+        f"{middle['cpu_s']:.1f} s): launch {stages.get('launch', 0):.2f}, startup {stages.get('startup', 0):.2f} "
+        f"(in the probe: interpreter {probe['interpreter_s']:.2f}, django.setup {probe['django_setup_s']:.2f}, "
+        f"the job's imports {probe['job_imports_s']:.2f}), init + downloading "
+        f"{stages.get('initializing', 0) + stages.get('downloading', 0):.2f} (the work's modules are imported "
+        f"between `attempt_started` and the analysis: {probe['work_imports_s']:.2f} in the probe), analyzing "
+        f"{stages.get('analyzing', 0):.2f}, selecting {stages.get('selecting', 0):.2f}, generating "
+        f"{stages.get('generating', 0):.2f}, finalizing {stages.get('finalizing', 0):.2f} (upload, collection, "
+        f"result), the poll seeing `completed` {rest:.2f}. Medians over the runs: startup "
+        f"{median_stage('startup'):.2f}, analyzing {median_stage('analyzing'):.2f}, generating "
+        f"{median_stage('generating'):.2f}."
     )
 
 
@@ -854,14 +976,19 @@ def print_table(report: dict, summary: dict) -> None:
     for number, run in enumerate(report["legacy"], 1):
         print(f"{f'legacy #{number}':<44} {run['wall_s']:>7.2f} {'':>46} {run['peak_rss_mb']:>7.0f}")
     met = summary["targets"]
+
+    def verdict(name: str) -> str:
+        return "met" if met[name] else "MISSED"
+
     print(
-        f"\nwarm (new song) median {summary['warm_new_song_s']:.2f} s"
-        + (f", WAV song {summary['warm_wav_song_s']:.2f} s" if summary.get("warm_wav_song_s") else "")
-        + f" (target <= {TARGET_WARM_SECONDS:.0f}: "
-        f"{'met' if met['warm_end_to_end'] else 'MISSED'}); speed-up (target >= {TARGET_SPEEDUP:.0f}x) of the "
-        f"assembly {summary['speedup_render']:.0f}x ({'met' if met['speedup_render'] else 'MISSED'}), of the whole "
-        f"job {summary['speedup']:.1f}x ({'met' if met['speedup'] else 'MISSED'}); peak RSS {summary['peak_rss_mb']:.0f} MB "
-        f"(target <= {TARGET_RSS_MB:.0f}: {'met' if met['peak_rss'] else 'MISSED'}); cold {summary['cold_s']:.2f} s"
+        f"\nwarm MP3 median {summary['warm_new_song_s']:.2f} s (<= {TARGET_WARM_SECONDS}: {verdict('warm_end_to_end')})"
+        + (f", WAV {summary['warm_wav_song_s']:.2f} s" if summary.get("warm_wav_song_s") else "")
+        + f" (<= {TARGET_WAV_SECONDS}: {verdict('warm_wav_end_to_end')}); speed-up {summary['speedup']:.1f}x "
+        f"(>= {TARGET_SPEEDUP:.0f}x: {verdict('speedup')}); attempt_started {summary['startup_s']:.2f} s "
+        f"(<= {TARGET_STARTUP_SECONDS}: {verdict('startup')}); fresh analysis "
+        f"{summary['fresh_analysis_s'] or float('nan'):.2f} s (<= {TARGET_ANALYSIS_SECONDS}: {verdict('analysis')}); "
+        f"cold {summary['cold_s']:.2f} s (<= {TARGET_COLD_SECONDS:.0f}: {verdict('cold')}); peak RSS "
+        f"{summary['peak_rss_mb']:.0f} MB (<= {TARGET_RSS_MB:.0f}: {verdict('peak_rss')})"
     )
 
 
@@ -1006,6 +1133,9 @@ def main(argv: list[str] | None = None) -> int:
         startup = {"empty_numba_cache": startup_probe(probe_dir)}
         startup["warm_numba_cache"] = startup_probe(probe_dir)
         startup["numba_cache_mb"] = directory_mb(probe_dir)
+        report["fresh_analysis"] = fresh_analysis(song_b, probe_dir, max(3, args.runs))
+        print(f"  fresh-process analysis: {report['fresh_analysis']}", file=sys.stderr, flush=True)
+        report["import_offenders"] = import_offenders(probe_dir)
 
         print("job runs...", file=sys.stderr, flush=True)
         report["cold"] = run_job(

@@ -166,7 +166,7 @@ JOB_LAUNCHER = os.environ.get("JOB_LAUNCHER", "bachata.choreography.local_launch
 # ---- The REST API ----
 from datetime import timedelta  # noqa: E402
 
-from corsheaders.defaults import default_headers as cors_default_headers  # noqa: E402
+from corsheaders.defaults import default_headers  # noqa: E402
 
 INSTALLED_APPS += [
     "corsheaders",
@@ -185,9 +185,10 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://127.0.0.1:5173,h
 # Origins whose unsafe requests (the admin's forms) are accepted when they reach the API through a proxy that
 # changes the Host header (the SPA's nginx: compose.yaml, the Cloud Run SPA service).
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
-CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID", "Content-Range", "Accept-Ranges"]
-# The SPA sends Idempotency-Key on generate (documented in the schema): preflights must allow it.
-CORS_ALLOW_HEADERS = (*__import__("corsheaders.defaults").defaults.default_headers, "idempotency-key")
+CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID", "Content-Range", "Accept-Ranges", "ETag"]
+# Preflights must allow what a cross-origin SPA sends: Idempotency-Key on generate, If-None-Match on the status
+# poll (its conditional GET), and X-Bachata-Client on the cookie refresh (bachata.users.cookies).
+CORS_ALLOW_HEADERS = [*default_headers, "idempotency-key", "if-none-match", "x-bachata-client"]
 
 CACHES = {
     "default": {
@@ -223,7 +224,6 @@ REST_FRAMEWORK = {
 
 # The refresh-token cookie of the web app (bachata.users.cookies): Secure outside local development.
 AUTH_COOKIE_SECURE = env_bool("AUTH_COOKIE_SECURE", not DEBUG)
-CORS_ALLOW_HEADERS = (*cors_default_headers, "x-bachata-client", "idempotency-key", "if-none-match")
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=60),

@@ -16,11 +16,14 @@ from videojob.analysis import analyze_audio
 from videojob.demo_assets import DEMO_CLIPS
 from videojob.ingest import (
     CanonicalVideoFormat,
+    IngestProgress,
+    ProgressBar,
     choose_canonical_height,
     ingest_library,
     keyframe_indices,
     motion_energy_per_beat,
     quantise_to_frames,
+    terminal_progress,
 )
 from videojob.library import (
     difficulty_level,
@@ -167,7 +170,8 @@ def test_broken_entries_are_reported_and_skipped_and_reingest_reuses(demo_librar
 
     assert main(["ingest", "--library", str(library), "--out", str(tmp_path / "out")]) == 0
     captured = capsys.readouterr()
-    assert "[1/4] basic_front" in captured.err and "skipped" in captured.err  # progress on the terminal
+    # progress on stderr (not a terminal here: a line per clip, numbered by clips done; 2 workers by default)
+    assert "/4] basic_front" in captured.err and "skipped" in captured.err
     assert "skipped missing" in captured.out and "file not found" in captured.out
     index = json.loads((tmp_path / "out" / "move_index.json").read_text())
     assert [doc["clip_id"] for doc in index["embeddings"]] == kept
@@ -214,6 +218,63 @@ def test_a_clip_id_repeated_under_another_label_is_indexed_under_its_own_id(demo
     library_moves = load_move_library(report.index_path)
     assert {move.clip_id for move in library_moves.moves} == {"basic_front", "bolero_basic_front"}
     assert ingest_library(library, tmp_path / "out", progress=None).reused == 2  # stable across runs
+
+
+VOLATILE_FIELDS = {"created_at", "processing_time"}
+
+
+def test_clips_ingested_in_parallel_give_the_same_index_in_annotation_order(
+    demo_library_dir, ingested_demo_library, tmp_path
+):
+    events = []
+    parallel = ingest_library(demo_library_dir, tmp_path / "out", jobs=2, progress=events.append)
+    sequential = ingested_demo_library  # the same library, ingested in one process (jobs=1)
+
+    def stable(report):
+        return [{k: v for k, v in doc.items() if k not in VOLATILE_FIELDS} for doc in report.documents]
+
+    assert stable(parallel) == stable(sequential)
+    assert [doc["clip_id"] for doc in parallel.documents] == [clip.clip_id for clip in DEMO_CLIPS]
+    assert [event.number for event in events] == list(range(1, len(DEMO_CLIPS) + 1))
+    assert {event.clip_id for event in events} == {clip.clip_id for clip in DEMO_CLIPS}
+    for document in parallel.documents:  # what the workers wrote is complete on disk
+        with av.open(str(tmp_path / "out" / document["video_path"])) as container:
+            assert container.streams.video[0].frames == document["frame_count"]
+    assert ingest_library(demo_library_dir, tmp_path / "out", jobs=2, progress=None).reused == len(DEMO_CLIPS)
+
+
+class FakeTerminal:
+    def __init__(self, tty=True):
+        self.text, self.tty = "", tty
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return self.tty
+
+
+def test_the_progress_bar_redraws_one_line_and_keeps_skipped_clips_on_screen():
+    terminal = FakeTerminal()
+    show = terminal_progress(terminal)
+    assert isinstance(show, ProgressBar)
+    show(IngestProgress(1, 4, "basic_front", "ok", "128.0 BPM", 1.0))
+    show(IngestProgress(2, 4, "missing", "skipped", "file not found: basic/missing.mp4", 0.0))
+    show(IngestProgress(3, 4, "spin", "reused", "", 0.0))
+    assert "\n" not in terminal.text.replace("file not found: basic/missing.mp4\n", "")
+    show(IngestProgress(4, 4, "outro", "ok", "120.0 BPM", 1.0))
+    lines = terminal.text.split("\n")
+    assert lines[0].endswith("skipped missing: file not found: basic/missing.mp4")
+    assert lines[1].split("\r")[-1].startswith("\x1b[K[########################] 4/4 100%")
+    assert lines[2] == ""  # the finished bar ends its line
+
+    plain = FakeTerminal(tty=False)
+    print_line = terminal_progress(plain)
+    print_line(IngestProgress(1, 4, "basic_front", "ok", "128.0 BPM", 1.0))
+    assert plain.text.startswith("[1/4] basic_front") and plain.text.endswith("(1.0 s)\n")
 
 
 def test_no_subcommand_means_job_mode():

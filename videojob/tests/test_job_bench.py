@@ -126,3 +126,46 @@ def test_the_high_water_mark_is_read_from_proc_and_none_once_a_process_is_gone(j
     done = subprocess.Popen([sys.executable, "-c", "pass"])
     done.wait()
     assert job_bench.high_water_kb(done.pid) is None
+
+
+def _run(end_to_end, startup=0.5, rss=300.0, generating=0.3):
+    return {
+        "end_to_end_s": end_to_end,
+        "peak_rss_mb": rss,
+        "stages": {"startup": startup, "generating": generating},
+    }
+
+
+def test_the_summary_judges_the_issue_targets(job_bench):
+    report = {
+        "cold": _run(9.0),
+        "warm_new_song": [_run(2.9), _run(3.1), _run(2.8)],
+        "warm_wav_song": [_run(3.4), _run(3.6), _run(3.3)],
+        "warm_seen_song": [_run(2.0)],
+        "legacy": [{"wall_s": 24.0, "peak_rss_mb": 80.0}],
+        "startup": {
+            "warm_numba_cache": {"interpreter_s": 0.02, "django_setup_s": 0.4, "job_imports_s": 0.05}
+        },
+        "fresh_analysis": {"median_s": 1.3},
+    }
+    summary = job_bench.summarise(report)
+    assert (summary["warm_new_song_s"], summary["warm_wav_song_s"], summary["speedup"]) == (2.9, 3.4, 8.3)
+    assert summary["targets"] == {
+        "warm_end_to_end": True,
+        "warm_wav_end_to_end": True,
+        "speedup": True,
+        "startup": True,
+        "analysis": False,  # 1.3 s > 1.2 s
+        "cold": True,
+        "peak_rss": True,
+    }
+    report["warm_new_song"][0]["peak_rss_mb"] = 450.0
+    report["cold"]["end_to_end_s"] = 12.0
+    missed = job_bench.summarise(report)["targets"]
+    assert not missed["peak_rss"] and not missed["cold"]
+
+
+def test_import_offenders_sum_the_job_paths_imports_by_package(job_bench, tmp_path):
+    offenders = job_bench.import_offenders(tmp_path / "numba")
+    packages = dict(offenders["packages"])
+    assert "django" in packages and offenders["total_s"] >= sum(packages.values()) > 0

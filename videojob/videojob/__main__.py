@@ -1,24 +1,28 @@
 """`python -m videojob`: the job entry point and developer subcommands.
 
 python -m videojob                      # job mode (Cloud Run / local launcher): configured by environment
-python -m videojob ingest --library DIR --out DIR [--pose]
+python -m videojob ingest --library DIR --out DIR [--pose] [--jobs N]
 python -m videojob analyze --audio SONG [--json]   # what the job hears: tempo, beats, bars, 8-counts
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+JOB_SETTINGS_MODULE = "bachata.settings_job"
 
 
 def run_job_from_environment() -> None:
     """Run one choreography task configured by the environment (TASK_ID, AUDIO_INPUT, ...); see job.py."""
     import logging
-    import os
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bachata.settings")
+    # the job's own settings (bachata.settings_job: the API's without the API), not the API's that the
+    # local launcher's environment carries in DJANGO_SETTINGS_MODULE
+    os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get("VIDEOJOB_SETTINGS_MODULE") or JOB_SETTINGS_MODULE
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(message)s"
     )
@@ -55,7 +59,7 @@ def _record_configuration_error(task_id: str, message: str) -> None:
 
 
 def _ingest(arguments: argparse.Namespace) -> int:
-    from videojob.ingest import CanonicalVideoFormat, ingest_library, print_progress
+    from videojob.ingest import CanonicalVideoFormat, ingest_library, terminal_progress
     from videojob.pose import PoseUnavailable
 
     video_format = CanonicalVideoFormat.for_height(arguments.height) if arguments.height else None
@@ -66,8 +70,9 @@ def _ingest(arguments: argparse.Namespace) -> int:
             video_format=video_format,
             clip_ids=arguments.only or None,
             limit=arguments.limit,
-            progress=None if arguments.quiet else print_progress,
+            progress=None if arguments.quiet else terminal_progress(),
             pose=arguments.pose,
+            jobs=arguments.jobs,
         )
     except PoseUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
@@ -184,6 +189,17 @@ def _analyze(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def available_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m videojob", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -200,7 +216,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("--only", nargs="+", metavar="CLIP_ID", help="ingest only these clips")
     ingest.add_argument("--limit", type=int, help="ingest only the first N annotated clips")
-    ingest.add_argument("--quiet", action="store_true", help="no per-clip progress lines")
+    ingest.add_argument(
+        "--quiet", action="store_true", help="no progress (a bar on a terminal, else a line per clip)"
+    )
+    ingest.add_argument(
+        "--jobs",
+        type=_positive,
+        default=available_cores(),
+        help="clips ingested at once, in worker processes (default: the cores available, "
+        f"{available_cores()} here)",
+    )
     ingest.add_argument(
         "--pose",
         action="store_true",

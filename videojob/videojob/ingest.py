@@ -15,16 +15,24 @@ Per annotated clip:
 
 Missing or undecodable clips are reported and skipped. Clips whose source bytes and settings did not
 change since the last run are reused from the previous index.
+
+`jobs` > 1 (the CLI's default: every core) ingests clips in that many worker processes (spawned, not forked:
+the parent holds PyAV and threads). The first clip to ingest runs in this process before the workers start,
+so that caches written on first use (numba's, while the analysis uses librosa) are written once, not raced
+by the workers. The index lists the clips in annotation order whatever order they finish in; a worker that
+dies (a crash, out of memory) costs only its clips, which are tried again alone.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -347,14 +355,55 @@ def ingest_clip(
 # ---------------------------------------------------------------------------------------------- whole library
 
 
-def print_progress(event: IngestProgress) -> None:
+def print_progress(event: IngestProgress, stream=None) -> None:
+    """One plain line per clip, on stderr by default (logs, pipes, CI)."""
     width = len(str(event.total))
     print(
         f"[{event.number:>{width}}/{event.total}] {event.clip_id:<36} {event.status:<7} "
         f"{event.detail} ({event.seconds:.1f} s)",
-        file=sys.stderr,
+        file=stream if stream is not None else sys.stderr,
         flush=True,
     )
+
+
+def _clock(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes}:{seconds:02d}"
+
+
+class ProgressBar:
+    """A progress bar redrawn in place on a terminal: done/total, elapsed time, time left at the pace so
+    far, the last clip. Skipped clips are printed above it (they stay on screen); the bar ends with a
+    newline once the last clip is done."""
+
+    def __init__(self, stream=None):
+        self.stream = stream if stream is not None else sys.stderr
+        self.started = time.monotonic()
+
+    def __call__(self, event: IngestProgress) -> None:
+        columns = shutil.get_terminal_size((100, 24)).columns
+        if event.status == "skipped":
+            self.stream.write(f"\r\x1b[K  skipped {event.clip_id}: {event.detail}\n")
+        elapsed = time.monotonic() - self.started
+        fraction = event.number / event.total if event.total else 1.0
+        left = elapsed / event.number * (event.total - event.number) if event.number else 0.0
+        slots = 24
+        filled = round(slots * fraction)
+        text = (
+            f"[{'#' * filled}{'.' * (slots - filled)}] {event.number}/{event.total} {fraction:4.0%}  "
+            f"{_clock(elapsed)} elapsed, ~{_clock(left)} left  {event.clip_id} {event.status}"
+        )
+        self.stream.write("\r\x1b[K" + text[: max(10, columns - 1)])
+        if event.number >= event.total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def terminal_progress(stream=None) -> Callable[[IngestProgress], None]:
+    """A progress bar when `stream` (default stderr) is a terminal, else one plain line per clip."""
+    if stream is None:
+        return ProgressBar() if sys.stderr.isatty() else print_progress
+    return ProgressBar(stream) if stream.isatty() else functools.partial(print_progress, stream=stream)
 
 
 def _previous_documents(index_path: Path) -> dict[str, dict[str, Any]]:
@@ -396,6 +445,71 @@ def _with_pose_features(
     return {**kept, **features.document_fields()}
 
 
+@dataclass
+class _ClipWork:
+    index: int  # position in the annotations: the index keeps that order
+    clip: AnnotatedClip
+    source_sha256: str
+    started: float
+
+
+def _ingest_one(*arguments) -> tuple[dict[str, Any] | None, str | None, float]:
+    """ingest_clip's document, or why the clip is skipped (a string: PyAV's errors do not pickle), and the
+    seconds it took."""
+    started = time.perf_counter()
+    try:
+        return ingest_clip(*arguments), None, time.perf_counter() - started
+    except (ClipIngestError, av.error.FFmpegError, OSError) as error:
+        return None, str(error), time.perf_counter() - started
+
+
+def _worker_started() -> None:
+    """Nothing: submitted once per worker so that the pool starts them early."""
+
+
+WORKER_DIED = "the ingest worker stopped while ingesting this clip (it crashed or ran out of memory)"
+
+
+def _ingest_pending(
+    pending: list[_ClipWork], arguments: Callable[[_ClipWork], tuple], jobs: int
+) -> Iterator[tuple[_ClipWork, dict[str, Any] | None, str | None, float]]:
+    """(work, document, reason, seconds) for every clip of `pending`, as each finishes."""
+    # here, not at the top: the video job imports this module (render.py) and never ingests
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    if jobs <= 1 or len(pending) <= 1:
+        for work in pending:
+            yield work, *_ingest_one(*arguments(work))
+        return
+    first, rest = pending[0], pending[1:]
+    context = multiprocessing.get_context("spawn")
+    lost: list[_ClipWork] = []
+    workers = min(jobs, len(rest))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        for _ in range(workers):  # the workers start (and import this module) meanwhile
+            pool.submit(_worker_started)
+        # this process ingests the first clip before any worker does: whatever is cached on first use
+        # (numba's compiled code, while the analysis uses librosa) is written by one process, not raced
+        yield first, *_ingest_one(*arguments(first))
+        futures = {pool.submit(_ingest_one, *arguments(work)): work for work in rest}
+        for future in as_completed(futures):
+            try:
+                yield futures[future], *future.result()
+            except BrokenProcessPool:
+                lost.append(futures[future])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    for work in sorted(lost, key=lambda work: work.index):  # each again, alone: a crash costs one clip
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as alone:
+            try:
+                yield work, *alone.submit(_ingest_one, *arguments(work)).result()
+            except BrokenProcessPool:
+                yield work, None, WORKER_DIED, 0.0
+
+
 def ingest_library(
     library_dir: str | Path,
     out_dir: str | Path,
@@ -405,9 +519,13 @@ def ingest_library(
     limit: int | None = None,
     progress: Callable[[IngestProgress], None] | None = print_progress,
     pose: bool = False,
+    jobs: int = 1,
 ) -> IngestReport:
     """Ingest the clips of `library_dir` (all, those in `clip_ids`, or the first `limit`) into `out_dir`:
     normalised clips under `out_dir/clips/` and the index `out_dir/move_index.json`.
+
+    `jobs`: clips ingested at once, each in a worker process (1: all in this process). `progress` is
+    called in this process once per clip as it finishes (`number` counts the clips done so far).
 
     `pose=True` adds YOLO pose features to the clips that have no existing pose embedding (raises
     videojob.pose.PoseUnavailable before any work when the `pose` extra is not installed)."""
@@ -440,50 +558,86 @@ def ingest_library(
         video_format = CanonicalVideoFormat.for_height(choose_canonical_height(heights))
     format_description = asdict(video_format)
 
-    for number, clip in enumerate(annotated_clips, start=1):
-        clip_started = time.perf_counter()
-        source = library_dir / clip.video_path
-        status, detail = "ok", ""
-        try:
-            if not source.is_file():
-                raise ClipIngestError(f"file not found: {clip.video_path}")
-            source_sha256 = file_sha256(source)
-            earlier = previous.get(clip.clip_id)
-            if (
-                earlier is not None
-                and earlier.get("source_sha256") == source_sha256
-                and earlier.get("version") == INGEST_VERSION
-                and (earlier.get("width"), earlier.get("height"), earlier.get("fps"))
-                == (video_format.width, video_format.height, video_format.fps)
-                and (out_dir / earlier["video_path"]).is_file()
-            ):
-                document = earlier
-                status = "reused"
-                report.reused += 1
-            else:
-                document = ingest_clip(
-                    library_dir, clip, out_dir, video_format, existing.for_clip(clip), source_sha256
-                )
-            if pose_estimator is not None:
+    total, done = len(annotated_clips), 0
+    documents: dict[int, dict[str, Any]] = {}
+    skipped: dict[int, SkippedClip] = {}
+
+    def finished(
+        work: _ClipWork,
+        document: dict[str, Any] | None,
+        reason: str | None,
+        status: str,
+        seconds: float | None = None,  # the ingest's own time (a worker's); None: since `work.started`
+    ) -> None:
+        nonlocal done
+        clip, here = work.clip, time.perf_counter()
+        if document is not None and pose_estimator is not None:
+            try:
                 document = _with_pose_features(document, out_dir, existing.for_clip(clip), pose_estimator)
-            report.documents.append(document)
+            except (ClipIngestError, av.error.FFmpegError, OSError) as error:
+                document, reason = None, str(error)
+        if document is None:
+            status, detail = "skipped", str(reason)
+            skipped[work.index] = SkippedClip(clip.clip_id, clip.video_path, detail)
+        else:
+            documents[work.index] = document
             detail = f"{document['estimated_tempo']:6.1f} BPM {document['duration']:5.1f} s"
             if pose_estimator is not None and "detection_rate" in document:
                 detail += f", 2 dancers in {document['detection_rate']:.0%} of the pose frames"
-        except (ClipIngestError, av.error.FFmpegError, OSError) as error:
-            status, detail = "skipped", str(error)
-            report.skipped.append(SkippedClip(clip.clip_id, clip.video_path, str(error)))
+        done += 1
         if progress is not None:
             progress(
                 IngestProgress(
-                    number,
-                    len(annotated_clips),
+                    done,
+                    total,
                     clip.clip_id,
                     status,
                     detail,
-                    time.perf_counter() - clip_started,
+                    (time.perf_counter() - (here if seconds is not None else work.started))
+                    + (seconds or 0.0),
                 )
             )
+
+    pending: list[_ClipWork] = []
+    for index, clip in enumerate(annotated_clips):
+        work = _ClipWork(index, clip, "", time.perf_counter())
+        source = library_dir / clip.video_path
+        if not source.is_file():
+            finished(work, None, f"file not found: {clip.video_path}", "skipped")
+            continue
+        try:
+            work.source_sha256 = file_sha256(source)
+        except OSError as error:
+            finished(work, None, str(error), "skipped")
+            continue
+        earlier = previous.get(clip.clip_id)
+        if (
+            earlier is not None
+            and earlier.get("source_sha256") == work.source_sha256
+            and earlier.get("version") == INGEST_VERSION
+            and (earlier.get("width"), earlier.get("height"), earlier.get("fps"))
+            == (video_format.width, video_format.height, video_format.fps)
+            and (out_dir / earlier["video_path"]).is_file()
+        ):
+            report.reused += 1
+            finished(work, earlier, None, "reused")
+        else:
+            pending.append(work)
+
+    def arguments(work: _ClipWork) -> tuple:
+        return (
+            library_dir,
+            work.clip,
+            out_dir,
+            video_format,
+            existing.for_clip(work.clip),
+            work.source_sha256,
+        )
+
+    for work, document, reason, seconds in _ingest_pending(pending, arguments, jobs):
+        finished(work, document, reason, "ok", seconds)
+    report.documents = [documents[index] for index in sorted(documents)]
+    report.skipped = [skipped[index] for index in sorted(skipped)]
 
     report.seconds = time.perf_counter() - started
     _write_index(

@@ -7,6 +7,8 @@ the next attempt — on the last attempt, or locally where nothing retries, they
 (retryable) first. Every path removes the job's temporary files.
 """
 
+from __future__ import annotations
+
 import hashlib
 import logging
 import shutil
@@ -15,32 +17,30 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bachata.choreography.models import ChoreographyTask
-from bachata.collections.models import SavedChoreography
-from bachata.collections.services import saved_choreography_id_for_task
+from bachata.collections.models import SavedChoreography, saved_choreography_id_for_task
+from bachata.moves.interface import MoveIndexUnavailable
 from bachata.songs.models import LibrarySong
-from bachata.songs.selectors import SONGS_PREFIX
-from bachata.songs.services import title_from_filename
+from bachata.songs.selectors import SONGS_PREFIX, title_from_filename
 from bachata.storage import get_storage, legacy_output_key
 from bachata.users.models import User
 from django.conf import settings
 from django.db import DatabaseError
 
 from .acquire import AcquisitionError, AcquisitionLimits, acquire_audio
+from .errors import AnalysisError, PlanningError, RenderError
 from .job_config import JobConfig
 from .library import LibraryError
-from .move_search import MoveIndexUnavailable, job_move_index
-from .pipeline import (
-    AnalysisError,
-    ChoreographyResult,
-    default_cache_dir,
-    make_choreography,
-    resolve_library,
-)
-from .planner import PlanningError, PlanRequest
-from .render import RenderError, prepare_song_audio
 from .reporter import JobCancelled, TaskGone, TaskReporter
+
+if TYPE_CHECKING:
+    from .pipeline import ChoreographyResult
+
+# numpy, PyAV, the analysis, the planner and the renderer are imported in _make_and_publish, once
+# `attempt_started` and `downloading` are recorded: a fresh process tells the task it has started within a
+# second.
 
 logger = logging.getLogger("videojob")
 STAGE_PERCENT = {"downloading": 10, "analyzing": 25, "selecting": 40, "generating": 70, "finalizing": 90}
@@ -111,6 +111,10 @@ def _make_and_publish(config: JobConfig, reporter: TaskReporter, workdir: Path, 
     started = time.perf_counter()
     storage = get_storage()
     reporter.stage("downloading", STAGE_PERCENT["downloading"])
+    from .move_search import job_move_index
+    from .pipeline import default_cache_dir, make_choreography, resolve_library
+    from .planner import PlanRequest
+    from .render import prepare_song_audio
 
     def open_storage_key(key: str) -> Path:
         local = storage.local_path(key)

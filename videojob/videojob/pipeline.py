@@ -19,6 +19,7 @@ from bachata.moves.interface import MoveIndex
 from videojob.analysis import CACHE_DIR_ENVIRONMENT_VARIABLE, MusicAnalysis, analyze_audio
 from videojob.audio_io import AudioDecodeError
 from videojob.demo_assets import generate_demo_library
+from videojob.errors import AnalysisError
 from videojob.ingest import INGEST_VERSION, IngestProgress, ingest_library
 from videojob.library import (
     ANNOTATIONS_FILE_NAME,
@@ -88,10 +89,6 @@ class ChoreographyResult:
     render: RenderResult
     musicality: MusicalityReport
     timings: dict[str, float] = field(default_factory=dict)
-
-
-class AnalysisError(Exception):
-    """The song could not be analysed; the message is readable (no paths, no decoder output)."""
 
 
 def make_choreography(

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from videojob.analysis import MusicAnalysis, bpm_from_beat_times
+from videojob.errors import PlanningError
 from videojob.library import DIFFICULTY_LEVELS, ENERGY_LEVELS, STYLES, Move
 
 DEFAULT_RATE_BOUNDS = (0.8, 1.25)
@@ -44,10 +45,6 @@ MoveSearch = Callable[[dict], Mapping[str, float | None]]
 """The move index as the planner sees it: filters (`difficulty`: tuple of levels or None, `style`,
 `energy_level`, `move_labels`: tuple or None) -> the clip ids the index returns for them, each with its
 similarity to the song (higher is closer; None when the index ranked without a vector)."""
-
-
-class PlanningError(Exception):
-    """No plan is possible; the message says why in words a user can act on."""
 
 
 @dataclass(frozen=True)
@@ -370,16 +367,19 @@ class _Planner:
         self.move_energy = {move.clip_id: rank for move, rank in zip(self.moves, ranks, strict=True)}
         self.usage: dict[str, int] = {}
         self.label_usage: dict[str, int] = {}
+        self.local_bpm: dict[tuple[int, int], float] = {}  # (first unit, count): asked for every candidate
 
     # -- fitting
     def fit(self, move: Move, first_unit: int, count: int) -> _Fit | None:
         start_unit, end_unit = self.units[first_unit], self.units[first_unit + count - 1]
+        if (first_unit, count) not in self.local_bpm:
+            self.local_bpm[first_unit, count] = _local_bpm(self.analysis, start_unit.start, end_unit.end)
         return fit_move(
             move,
             start_unit.start,
             end_unit.end,
             start_unit.anchor,
-            _local_bpm(self.analysis, start_unit.start, end_unit.end),
+            self.local_bpm[first_unit, count],
             is_first=first_unit == 0,
             is_last=first_unit + count == len(self.units),
             rate_bounds=self.request.rate_bounds,

@@ -34,6 +34,7 @@ from av.video.frame import PictureType
 
 from videojob.analysis import resolve_cache_dir
 from videojob.audio_io import file_sha256
+from videojob.errors import RenderError
 from videojob.ingest import CanonicalVideoFormat, fit_frame_to_format
 from videojob.library import MoveLibrary
 from videojob.planner import Plan, Segment
@@ -43,10 +44,6 @@ OUTPUT_TIME_BASE = Fraction(1, 90000)
 COPYABLE_AUDIO = {"mp3": {"mp3"}, "aac": {"mov", "mp4", "m4a", "3gp", "3g2", "mj2"}}
 SONG_AAC_BITRATE = 160_000
 _HALF_FRAME = 0.5 / 30
-
-
-class RenderError(Exception):
-    """The video cannot be assembled; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -177,12 +174,15 @@ def _load_clip(path: Path) -> _ClipVideo:
     if not container.streams.video:
         raise RenderError(f"the move clip {path} has no video")
     stream = container.streams.video[0]
+    # seconds = pts * num / den, in integers then one division: float(pts * Fraction) exactly, without
+    # a Fraction per packet
+    num, den = stream.time_base.numerator, stream.time_base.denominator
     times, keyframes, payloads, reordered = [], [], [], False
     for packet in container.demux(stream):
         if packet.pts is None or not packet.size:
             continue
         reordered |= packet.dts is not None and packet.dts != packet.pts
-        times.append(float(packet.pts * packet.time_base))
+        times.append(packet.pts * num / den)
         keyframes.append(packet.is_keyframe)
         payloads.append(bytes(packet))
     order = np.argsort(times, kind="stable")
@@ -521,10 +521,11 @@ def _assemble(
                 yield (item.time, 0, index, ("video", item, end))
 
         def audio_items():
+            num, den = audio_in.time_base.numerator, audio_in.time_base.denominator
             for index, packet in enumerate(audio_input.demux(audio_in)):
                 if packet.pts is None or not packet.size:
                     continue
-                start = float(packet.pts * packet.time_base)
+                start = packet.pts * num / den  # as in _load_clip
                 if start >= song_end:  # encoder padding past the decoded song (MP3 frames)
                     break
                 yield (start, 1, index, ("audio", packet, None))

@@ -7,6 +7,7 @@ token signed for one object and one user. The media view then streams the file w
 
 import mimetypes
 import re
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -41,6 +42,12 @@ def _account_fingerprint(user_id) -> str | None:
 def media_token(kind: str, object_id, user_id: int) -> str:
     data = {"k": kind, "o": str(object_id), "u": user_id, "a": _account_fingerprint(user_id)}
     return signing.TimestampSigner(salt=_SALT).sign_object(data)
+
+
+def media_token_epoch(now: float | None = None) -> int:
+    """Which half of TOKEN_MAX_AGE it is. The ETag of a body carrying media URLs includes it, so a client
+    told "not modified" never keeps a token past half its lifetime."""
+    return int((time.time() if now is None else now) // (TOKEN_MAX_AGE.total_seconds() / 2))
 
 
 def media_token_user(token: str, kind: str, object_id) -> int | None:

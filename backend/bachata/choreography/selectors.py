@@ -4,6 +4,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models.expressions import RawSQL
+
 from .ledger.append import stored_event
 from .ledger.errors import LedgerError
 from .ledger.projection import PROJECTED_COLUMNS, fold
@@ -65,6 +67,27 @@ def task_get_for_user(user, task_id: str) -> ChoreographyTask | None:
     if not isinstance(task_id, str) or len(task_id) > 36:
         return None
     return ChoreographyTask.objects.filter(pk=task_id, user=user).first()
+
+
+# md5 of the task's whole row as PostgreSQL holds it: every write to the row changes it — the ledger's
+# projection, or the legacy app saving its columns (whether or not it touches updated_at).
+_ROW_DIGEST = RawSQL('md5("choreography_tasks"::text)', ())
+
+
+def task_digest_for_user(user, task_id: str) -> str | None:
+    """The row digest of this user's task (None if it is not theirs): one primary-key lookup that reads
+    nothing out of the row, for answering a poll with 304 Not Modified."""
+    if not isinstance(task_id, str) or len(task_id) > 36:
+        return None
+    rows = ChoreographyTask.objects.filter(pk=task_id, user=user).annotate(digest=_ROW_DIGEST)
+    return rows.values_list("digest", flat=True).order_by().first()
+
+
+def task_with_digest_for_user(user, task_id: str) -> ChoreographyTask | None:
+    """`task_get_for_user`, with the row digest of the same read in `.digest`."""
+    if not isinstance(task_id, str) or len(task_id) > 36:
+        return None
+    return ChoreographyTask.objects.filter(pk=task_id, user=user).annotate(digest=_ROW_DIGEST).first()
 
 
 API_STATUS_FILTERS = {

@@ -1,5 +1,5 @@
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
@@ -7,8 +7,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bachata.api.conditional import IF_NONE_MATCH_PARAMETER, none_match, not_modified, weak_etag, with_etag
 from bachata.api.errors import ApiError
-from bachata.api.media import media_view_schema, requesting_user_id, stored_media_response
+from bachata.api.media import media_token_epoch, media_view_schema, requesting_user_id, stored_media_response
 from bachata.api.pagination import StandardPagination
 from bachata.songs.selectors import library_song_exists, song_key_from_id, upload_for_user
 
@@ -115,10 +116,35 @@ def _own_task(request, task_id):
     return task
 
 
+# Bump when TaskSerializer's output changes, so that clients' copies of the old shape are not "current".
+TASK_REPRESENTATION = "task-1"
+
+
+def _task_etag(digest: str) -> str:
+    return weak_etag(TASK_REPRESENTATION, digest, media_token_epoch())
+
+
 class TaskDetailView(APIView):
-    @extend_schema(responses={200: TaskSerializer})
+    @extend_schema(
+        responses={
+            200: TaskSerializer,
+            304: OpenApiResponse(description="Not modified: your copy is current"),
+        },
+        parameters=[IF_NONE_MATCH_PARAMETER],
+    )
     def get(self, request, task_id):
-        return Response(TaskSerializer(_own_task(request, task_id)).data)
+        """The status poll. Send the last response's ETag in If-None-Match: 304 without a body until the
+        task changes."""
+        if request.headers.get("If-None-Match"):
+            digest = selectors.task_digest_for_user(request.user, task_id)
+            if digest is None:
+                raise NotFound("Task not found.")
+            if none_match(request, etag := _task_etag(digest)):
+                return not_modified(etag)
+        task = selectors.task_with_digest_for_user(request.user, task_id)
+        if task is None:
+            raise NotFound("Task not found.")
+        return with_etag(Response(TaskSerializer(task).data), _task_etag(task.digest))
 
     @extend_schema(request=None, responses={202: TaskSerializer}, summary="Cancel the task")
     def delete(self, request, task_id):

@@ -5,6 +5,13 @@ from django.db import models
 
 from bachata.vocabulary import Difficulty
 
+SAVED_NAMESPACE = uuid.UUID("a4c3f1d2-5b6e-4f70-8a91-b2c3d4e5f607")
+
+
+def saved_choreography_id_for_task(task_id: str) -> uuid.UUID:
+    """One collection item per task, whoever saves it (auto-save in the job, or the user): same id."""
+    return uuid.uuid5(SAVED_NAMESPACE, task_id)
+
 
 class NullableFileField(models.FileField):
     """A FileField that stores NULL, not '', when it holds no file (what the legacy rows hold)."""

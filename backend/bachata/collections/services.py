@@ -1,7 +1,5 @@
 """Writes on a user's collection. Stored files are removed after commit, and only when nothing else uses them."""
 
-import uuid
-
 from django.db import transaction
 
 from bachata.api.errors import ApiError, Conflict
@@ -10,15 +8,9 @@ from bachata.choreography.selectors import task_parameters
 from bachata.storage import legacy_output_key
 
 from . import selectors
-from .models import SavedChoreography
+from .models import SavedChoreography, saved_choreography_id_for_task
 
 CHOREOGRAPHIES_PREFIX = "choreographies/"  # the new layout (legacy rows point at output/user_<id>/…)
-SAVED_NAMESPACE = uuid.UUID("a4c3f1d2-5b6e-4f70-8a91-b2c3d4e5f607")
-
-
-def saved_choreography_id_for_task(task_id: str) -> uuid.UUID:
-    """One collection item per task, whoever saves it (auto-save in the job, or the user): same id."""
-    return uuid.uuid5(SAVED_NAMESPACE, task_id)
 
 
 def collection_item_from_task(

@@ -24,17 +24,19 @@ def _with_arrays(document: dict[str, Any]) -> dict[str, Any]:
 class LocalMoveIndex(MoveIndex):
     """Documents held in memory; `index_documents` also rewrites `path` (atomically) when one is given."""
 
-    def __init__(self, documents: Iterable[dict[str, Any]] = (), *, path: str | Path | None = None):
+    def __init__(
+        self, documents: Iterable[dict[str, Any]] = (), *, path: str | Path | None = None, _validated=False
+    ):
         self.path = Path(path) if path is not None else None
         self._documents: dict[str, dict[str, Any]] = {}
-        for document in validate_documents(documents):
+        for document in documents if _validated else validate_documents(documents):
             self._documents[document["clip_id"]] = _with_arrays(document)
 
     @classmethod
     def from_file(cls, path: str | Path) -> "LocalMoveIndex":
         """Load a list of documents (or a legacy index export); MoveIndexUnavailable if it is missing or bad."""
         try:
-            return cls(load_documents(path), path=path)
+            return cls(load_documents(path), path=path, _validated=True)  # load_documents validated them
         except (OSError, ValueError, InvalidMoveDocument) as exc:
             raise MoveIndexUnavailable(f"cannot load the move index from {path}: {exc}") from exc
 

@@ -9,7 +9,6 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 import numpy as np
 
 logger = logging.getLogger(__name__)
@@ -41,6 +40,8 @@ def _frame_peak(frame) -> float:
 
 def probe_audio(path: Path | str, *, min_seconds: float = 0.0) -> AudioProbe:
     """Decode every frame of the first audio track; NotAudio with a readable reason when it is not a song."""
+    import av  # here, not at the top: the video job imports this module before it needs PyAV
+
     decoded, peak = 0, 0.0
     try:
         with av.open(str(path)) as container:

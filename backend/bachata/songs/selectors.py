@@ -1,6 +1,13 @@
+from pathlib import Path
+
 from .models import LibrarySong, SongUpload
 
 SONGS_PREFIX = "songs/"
+
+
+def title_from_filename(name: str) -> str:
+    stem = Path(name).stem.replace("_", " ").replace("-", " ").strip()
+    return " ".join(word.capitalize() for word in stem.split())[:200] or "Untitled"
 
 
 def song_key_from_id(song_id: str) -> str:

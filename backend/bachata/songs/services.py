@@ -12,7 +12,7 @@ from bachata.storage import get_storage, new_upload_key
 
 from .audio import NotAudio, probe_audio
 from .models import LibrarySong, SongUpload
-from .selectors import SONGS_PREFIX
+from .selectors import SONGS_PREFIX, title_from_filename
 
 AUDIO_EXTENSIONS = {
     ".mp3": "audio/mpeg",
@@ -21,11 +21,6 @@ AUDIO_EXTENSIONS = {
     ".m4a": "audio/mp4",
     ".flac": "audio/flac",
 }
-
-
-def title_from_filename(name: str) -> str:
-    stem = Path(name).stem.replace("_", " ").replace("-", " ").strip()
-    return " ".join(word.capitalize() for word in stem.split())[:200] or "Untitled"
 
 
 def library_sync() -> list[LibrarySong]:
