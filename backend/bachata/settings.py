@@ -103,6 +103,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", REPO_ROOT / "var" / "static"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", REPO_ROOT / "var" / "media"))
 MEDIA_URL = "media/"
+# The built web app (frontend/dist), served at / by WhiteNoise and bachata.api.spa (client routes -> index.html).
+SPA_DIST_DIR = Path(os.environ.get("SPA_DIST_DIR", REPO_ROOT / "frontend" / "dist"))
+WHITENOISE_ROOT = SPA_DIST_DIR if SPA_DIST_DIR.is_dir() else None
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/assets/"  # Vite's content-hashed build output
 
 # The task ledger
 LEDGER_REAP_TIMEOUT_SECONDS = int(os.environ.get("LEDGER_REAP_TIMEOUT_SECONDS", str(15 * 60)))
@@ -120,6 +124,8 @@ JOB_LAUNCHER = os.environ.get("JOB_LAUNCHER", "bachata.choreography.local_launch
 
 # ---- The REST API ----
 from datetime import timedelta  # noqa: E402
+
+from corsheaders.defaults import default_headers as cors_default_headers  # noqa: E402
 
 INSTALLED_APPS += [
     "corsheaders",
@@ -162,6 +168,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# The refresh-token cookie of the web app (bachata.users.cookies): Secure outside local development.
+AUTH_COOKIE_SECURE = env_bool("AUTH_COOKIE_SECURE", not DEBUG)
+CORS_ALLOW_HEADERS = (*cors_default_headers, "x-bachata-client", "idempotency-key", "if-none-match")
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=60),

@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from bachata.api.routing import api_path
+from bachata.api.spa import spa_index
 from bachata.api.views import HealthView, MetricsView
 
 api_patterns = [
@@ -21,6 +22,8 @@ api_patterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
+    # The web app's client-side routes (its files come from WhiteNoise); /api/, /admin/, /static/ excluded.
+    re_path(r"^(?!api(/|$)|admin(/|$)|static/).*$", spa_index, name="spa"),
 ]
 
 handler404 = "bachata.api.errors.json_not_found"

@@ -1,10 +1,13 @@
-"""Run the whole system locally on embedded defaults: database, migrations, demo user, API and admin.
+"""Run the whole system locally on embedded defaults: database, migrations, demo user, the web app, the API
+and the admin, at one address.
 
 python -m bachata.tools.run_local [--port 8000]
 """
 
 import argparse
+import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +16,42 @@ from bachata.tools.ephemeral_postgres import run_with_database
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 MANAGE = str(REPO_ROOT / "backend" / "manage.py")
+FRONTEND = REPO_ROOT / "frontend"
+_BUILD_INPUTS = ("package-lock.json", "index.html", "vite.config.js", "src", "public")
+
+
+def _tree_hash(paths) -> str:
+    digest = hashlib.sha256()
+    for root in paths:
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in files:
+            if path.exists() and "node_modules" not in path.parts:
+                digest.update(str(path.relative_to(FRONTEND)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_spa() -> int:
+    """`npm ci` when the lock file changed, `vite build` when the sources changed; skipped otherwise."""
+    npm = shutil.which("npm")
+    if not (FRONTEND / "package.json").exists():
+        return 0
+    if npm is None:
+        print("npm is not installed: the web app is not built (the API still runs).", file=sys.stderr)
+        return 0
+    lock = FRONTEND / "package-lock.json"
+    lock_stamp, lock_hash = FRONTEND / "node_modules" / ".bachata-lock", _tree_hash([lock])
+    if not lock_stamp.exists() or lock_stamp.read_text() != lock_hash:
+        if subprocess.call([npm, "ci", "--no-audit", "--no-fund"], cwd=FRONTEND) != 0:
+            return 1
+        lock_stamp.write_text(lock_hash)
+    build_stamp = FRONTEND / "dist" / ".bachata-build"
+    build_hash = _tree_hash([FRONTEND / name for name in _BUILD_INPUTS])
+    if build_stamp.exists() and build_stamp.read_text() == build_hash:
+        return 0
+    if subprocess.call([npm, "run", "build", "--silent"], cwd=FRONTEND) != 0:
+        return 1
+    build_stamp.write_text(build_hash)
+    return 0
 
 
 def local_defaults() -> None:
@@ -51,7 +90,8 @@ def serve(port: int) -> int:
     if prepare_demo() != 0:
         return 1
     print(
-        f"\nBachata Buddy is running:\n  API docs: http://127.0.0.1:{port}/api/docs\n"
+        f"\nBachata Buddy is running:\n  Web app:  http://127.0.0.1:{port}/\n"
+        f"  API docs: http://127.0.0.1:{port}/api/docs\n"
         f"  Admin:    http://127.0.0.1:{port}/admin/\n",
         flush=True,
     )
@@ -62,11 +102,14 @@ def serve(port: int) -> int:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--skip-build", action="store_true", help="serve frontend/dist as it is")
     parser.add_argument("--serve-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_only:
         return serve(args.port)
     local_defaults()
+    if not args.skip_build and build_spa() != 0:
+        return 1
     return run_with_database(
         [sys.executable, "-m", "bachata.tools.run_local", "--serve-only", "--port", str(args.port)]
     )

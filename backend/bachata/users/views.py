@@ -3,9 +3,10 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.views import TokenRefreshView
 
-from . import services
+from . import cookies, services
 from .serializers import (
     AuthResponseSerializer,
     LoginSerializer,
@@ -19,7 +20,9 @@ from .serializers import (
 
 
 def _auth_response(user, http_status=status.HTTP_200_OK) -> Response:
-    return Response({**services.user_tokens(user), "user": UserSerializer(user).data}, status=http_status)
+    tokens = services.user_tokens(user)
+    response = Response({**tokens, "user": UserSerializer(user).data}, status=http_status)
+    return cookies.refresh_cookie_set(response, tokens["refresh"])
 
 
 class RegisterView(APIView):
@@ -52,7 +55,14 @@ class LoginView(APIView):
 class RefreshView(TokenRefreshView):
     @extend_schema(request=RefreshSerializer, responses={200: TokenPairSerializer}, auth=[])
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        refresh = cookies.refresh_from_request(request)  # the body's, else the web app's cookie
+        serializer = self.get_serializer(data={"refresh": refresh} if refresh else {})
+        try:
+            serializer.is_valid(raise_exception=True)
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from exc
+        response = Response(serializer.validated_data)
+        return cookies.refresh_cookie_set(response, serializer.validated_data.get("refresh", refresh))
 
 
 class LogoutView(APIView):
@@ -60,10 +70,11 @@ class LogoutView(APIView):
 
     @extend_schema(request=RefreshSerializer, responses={204: None})
     def post(self, request):
-        serializer = RefreshSerializer(data=request.data)
+        refresh = cookies.refresh_from_request(request)
+        serializer = RefreshSerializer(data={"refresh": refresh} if refresh else {})
         serializer.is_valid(raise_exception=True)
         services.user_logout(refresh=serializer.validated_data["refresh"])
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return cookies.refresh_cookie_clear(Response(status=status.HTTP_204_NO_CONTENT))
 
 
 class MeView(APIView):
@@ -92,4 +103,5 @@ class PasswordChangeView(APIView):
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return Response(services.user_change_password(user=request.user, **serializer.validated_data))
+        tokens = services.user_change_password(user=request.user, **serializer.validated_data)
+        return cookies.refresh_cookie_set(Response(tokens), tokens["refresh"])

@@ -1,0 +1,39 @@
+import { useEffect, useRef } from 'react';
+
+// React Router leaves route-change accessibility to the app: each page sets the title, moves focus to its
+// <h1 tabIndex="-1"> (not on the very first load, where the browser's own focus is right) and announces its
+// name in the always-present status region of the layout.
+let firstPage = true;
+
+export function usePage(title) {
+  const headingRef = useRef(null);
+  useEffect(() => {
+    document.title = `${title} · Bachata Buddy`;
+    if (firstPage) {
+      firstPage = false;
+      return;
+    }
+    headingRef.current?.focus();
+    const region = document.getElementById('route-announcer');
+    if (region) region.textContent = `${title} page`;
+  }, [title]);
+  return headingRef;
+}
+
+export function formatDuration(seconds) {
+  if (seconds == null || Number.isNaN(Number(seconds))) return '';
+  const total = Math.round(Number(seconds));
+  const minutes = Math.floor(total / 60);
+  return `${minutes}:${String(total % 60).padStart(2, '0')}`;
+}
+
+export function formatDate(iso) {
+  if (!iso) return '';
+  return new Date(iso).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+}
+
+export const DIFFICULTIES = [
+  ['beginner', 'Beginner'],
+  ['intermediate', 'Intermediate'],
+  ['advanced', 'Advanced'],
+];
