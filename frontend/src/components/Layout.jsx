@@ -36,6 +36,13 @@ export default function Layout({ user, onLogout, children }) {
                       Collections
                     </NavLink>
                   </li>
+                  {user.is_instructor ? (
+                    <li>
+                      <NavLink to="/instructor" className={navClass}>
+                        Classes
+                      </NavLink>
+                    </li>
+                  ) : null}
                   <li>
                     <NavLink to="/profile" className={navClass}>
                       Profile

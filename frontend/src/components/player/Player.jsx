@@ -139,7 +139,13 @@ export default function Player({
 
   // ---- remembered settings and the shareable link
 
+  const settingsChanged = useRef(false);
   useEffect(() => {
+    // Nothing is written until the person changes something (a visit alone leaves no trace on the device).
+    if (!settingsChanged.current) {
+      settingsChanged.current = true;
+      return;
+    }
     const section = isCompleteLoop(loop) ? { start: loop.start, end: loop.end } : {};
     saveSettings(storageKey, { ...section, speed, mirror, times: loopTimes, rampFrom, countIn: countInMode });
     if (syncUrl) {
