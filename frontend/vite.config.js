@@ -15,7 +15,7 @@ export default defineConfig({
       '/static': { target: apiOrigin, changeOrigin: false },
     },
   },
-  build: { outDir: 'dist', sourcemap: false },
+  build: { outDir: 'dist', sourcemap: false, manifest: true },
   test: {
     environment: 'jsdom',
     globals: true,

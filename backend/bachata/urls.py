@@ -23,7 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     # The web app's client-side routes (its files come from WhiteNoise); /api/, /admin/, /static/ excluded.
-    re_path(r"^(?!api(/|$)|admin(/|$)|static/).*$", spa_index, name="spa"),
+    re_path(r"^(?!api(?:/|$)|admin(?:/|$)|static/).*$", spa_index, name="spa"),
 ]
 
 handler404 = "bachata.api.errors.json_not_found"

@@ -20,6 +20,8 @@ after(async () => {
 
 async function check(page, name, label = name) {
   await h.expectNoAxeViolations(page, label);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${label} scrolls sideways by ${overflow} px at ${page.viewportSize().width} px`);
   await h.screenshot(page, name);
 }
 
@@ -87,6 +89,11 @@ describe('a dancer', { skip }, () => {
       await page.getByLabel('Title').fill(title);
       await page.getByRole('button', { name: 'Save to collection' }).click();
       await page.getByRole('link', { name: 'Open it in your collection' }).waitFor();
+
+      await page.getByRole('link', { name: 'Bachata Buddy' }).click();
+      await page.getByRole('heading', { level: 1, name: /Welcome back/ }).waitFor();
+      await page.getByRole('link', { name: title }).waitFor();
+      await check(page, 'home', 'the home page with recent choreographies');
 
       await page.getByRole('link', { name: 'Collections' }).click();
       await page.getByRole('heading', { level: 1, name: 'Your collection' }).waitFor();

@@ -4,8 +4,10 @@
   8-count phrase start, bass on beats 1 and 3, a tap on 4 and 8, guira on the eighth notes, chords; the
   loudness changes by phrase). WAV or MP3 (by the file suffix), known tempo and beat grid.
 - `generate_demo_library(folder)`: a small move library in the folder format of the real one
-  (`<category>/<clip_id>.mp4` + `annotations.json`): clips of two "dancers" (discs) stepping to the
-  beat, more or less vigorously by the clip's energy level, H.264 yuv420p 30 fps with AAC audio carrying
+  (`<category>/<clip_id>.mp4` + `annotations.json`): clips of two stick-figure dancers in hold stepping
+  the basic (step-step-step-tap, side to side) on the clip's beat, more or less widely by its energy
+  level, the follow turning under the lead's raised hand in the turn clips (spins twice), swaying in the
+  body waves, dipping at the end of the outro, each category on its own colour, H.264 yuv420p 30 fps with AAC audio carrying
   the clip's own beat at a known tempo, and x264's default keyframe interval like the real clips.
 
 Everything is seeded: the same arguments give the same samples and frames.
@@ -172,47 +174,155 @@ def generate_demo_song(
 # ---------------------------------------------------------------------------------------------- video
 
 
-def _dancer_positions(time: float, spec: DemoClipSpec) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Normalised (x, y) of the two dancers at `time`: side steps on counts 1-3, a tap on 4 (bachata's
-    step-step-step-tap), spins orbit; the amplitude follows the energy level."""
+_LEAD_COLOUR = (235, 235, 240)
+_FOLLOW_COLOUR = (250, 140, 170)
+_HANDS_COLOUR = (250, 220, 60)
+
+
+def _line(frame: np.ndarray, p0, p1, thickness: float, colour) -> None:
+    """A thick segment (round caps) from p0 to p1, in pixels."""
+    height, width = frame.shape[:2]
+    (x0, y0), (x1, y1), r = p0, p1, thickness / 2
+    left, right = max(0, int(min(x0, x1) - r)), min(width, int(max(x0, x1) + r) + 2)
+    top, bottom = max(0, int(min(y0, y1) - r)), min(height, int(max(y0, y1) + r) + 2)
+    if left >= right or top >= bottom:
+        return
+    ys, xs = np.ogrid[top:bottom, left:right]
+    dx, dy = x1 - x0, y1 - y0
+    length2 = dx * dx + dy * dy or 1e-9
+    t = np.clip(((xs - x0) * dx + (ys - y0) * dy) / length2, 0.0, 1.0)
+    mask = (xs - (x0 + t * dx)) ** 2 + (ys - (y0 + t * dy)) ** 2 <= r * r
+    frame[top:bottom, left:right][mask] = colour
+
+
+def _disc(frame: np.ndarray, centre, radius: float, colour) -> None:
+    _line(frame, centre, centre, 2 * radius, colour)
+
+
+@dataclass(frozen=True)
+class _Pose:
+    hip_x: float  # pixels
+    hip_drop: float  # pixels (the bachata hip on the tap)
+    feet: tuple[tuple[float, float], tuple[float, float]]  # (x offset from hip, lift) in pixels
+    facing: float  # 1 facing the camera, 0 side on, -1 back (turns)
+    lean: float  # torso lean in pixels at the shoulders (body waves, dips)
+    hands_up: bool  # the lead's hand raised over the follow's head (turns)
+
+
+def _basic_step(beat_position: float, size: float, amplitude: float) -> tuple[float, float, tuple]:
+    """Side basic: step, step, step, tap (counts 1-3 move, 4 taps), then back the other way (5-8).
+    Returns the hip's travel, its drop, and the two feet (x offset from the hip, lift)."""
+    count = int(beat_position) % BEATS_PER_PHRASE  # 0..7 for counts 1..8
+    fraction = beat_position - int(beat_position)
+    eased = 0.5 - 0.5 * np.cos(np.pi * min(1.0, fraction * 1.6))
+    direction = 1 if count < 4 else -1
+    in_half = count % 4
+    travel = size * amplitude * 2.2
+    steps_done = min(in_half, 3) + (eased if in_half < 3 else 0.0)
+    hip = direction * travel * (steps_done / 3 - 0.5)
+    stance = size * 0.11
+    lift = size * 0.07 * np.sin(np.pi * fraction)
+    moving = (in_half + (0 if direction > 0 else 1)) % 2  # which foot moves on this count
+    feet = [[-stance, 0.0], [stance, 0.0]]
+    if in_half < 3:
+        feet[moving][1] = lift
+        feet[moving][0] += direction * stance * 0.6 * (1 - eased)
+    else:  # the tap: the free foot points next to the standing one, the hip pops
+        free = 1 if direction > 0 else 0
+        feet[free][0] = (stance * 0.3 if free else -stance * 0.3) + direction * stance * 0.5
+        feet[free][1] = size * 0.1 * np.sin(np.pi * fraction)
+    drop = size * 0.05 * np.sin(np.pi * fraction) if in_half == 3 else 0.0
+    return hip, drop, tuple((x, y) for x, y in feet)
+
+
+def _poses(time: float, spec: DemoClipSpec, width: int, height: int) -> tuple[_Pose, _Pose]:
+    """The lead's and the follow's pose at `time`: the basic on the clip's beat, with what makes the move."""
+    size = height * 0.62
     period = 60.0 / spec.bpm
+    beat_position = max(0.0, (time - spec.first_beat) / period)
+    started = time >= spec.first_beat
     amplitude = _MOTION_AMPLITUDE[spec.energy_level]
-    beat_position = (time - spec.first_beat) / period
-    if beat_position < 0:
-        offset, lift = 0.0, 0.0
-    else:
-        count = int(beat_position) % 4
-        fraction = beat_position - int(beat_position)
-        direction = 1 if (int(beat_position) // 4) % 2 == 0 else -1
-        eased = 0.5 - 0.5 * np.cos(np.pi * min(1.0, fraction * 2))
-        steps_done = min(count, 3) + (eased if count < 3 else 0.0)
-        offset = direction * amplitude * (steps_done / 3 - 0.5)
-        lift = amplitude * 0.5 * np.sin(np.pi * fraction) if count == 3 else 0.0
-    if spec.move_label == "spin" and beat_position >= 0:
-        angle = 2 * np.pi * beat_position / 4
-        radius = 0.12 + amplitude * 0.3
-        lead = (0.5 + radius * np.cos(angle), 0.5 + 0.5 * radius * np.sin(angle))
-        follow = (0.5 - radius * np.cos(angle), 0.5 - 0.5 * radius * np.sin(angle))
-        return lead, follow
-    lead = (0.38 + offset, 0.52 - lift)
-    follow = (0.62 + offset, 0.52 - lift)
+    hip, drop, feet = (
+        _basic_step(beat_position, size, amplitude)
+        if started
+        else (0.0, 0.0, ((-size * 0.11, 0), (size * 0.11, 0)))
+    )
+    label = spec.move_label
+    gap = width * (0.26 if label in ("footwork", "intros") else 0.17)
+    lead_x, follow_x = width / 2 - gap / 2 + hip, width / 2 + gap / 2 + hip
+    facing, lean, hands_up = 1.0, 0.0, False
+    phase = beat_position / BEATS_PER_PHRASE
+    if started and label in ("ladyturn", "spin"):
+        turns = 2 if label == "spin" else 1
+        in_phrase = phase - int(phase)
+        # the follow turns on counts 5-8 (a spin: twice), the lead's hand over her head
+        turn = np.clip((in_phrase - 0.5) * 2, 0.0, 1.0)
+        facing = float(np.cos(2 * np.pi * turns * turn))
+        hands_up = 0.0 < turn < 1.0 or in_phrase > 0.4
+    elif started and label == "bodywaves":
+        lean = size * 0.08 * np.sin(2 * np.pi * beat_position / 4)
+    elif started and label == "hiprolls":
+        drop += size * 0.04 * (1 + np.sin(2 * np.pi * beat_position / 2))
+        hip_roll = size * 0.05 * np.cos(2 * np.pi * beat_position / 2)
+        follow_x += hip_roll
+    elif started and label == "outro":
+        in_phrase = phase - int(phase)
+        lean = -size * 0.22 * np.clip((in_phrase - 0.6) * 3, 0.0, 1.0)  # the dip at the end
+    elif started and label == "hammerlock":
+        hands_up = (int(phase) % 2) == 1
+    lead = _Pose(lead_x, drop, feet, 1.0, 0.0, hands_up)
+    mirrored = tuple((-x, y) for x, y in feet)  # partners mirror each other's feet
+    follow = _Pose(follow_x, drop, mirrored, facing, lean, False)
     return lead, follow
+
+
+def _draw_figure(frame: np.ndarray, pose: _Pose, floor: float, size: float, colour, towards: float):
+    """A stick figure standing on `floor`; returns its (hand towards the partner) position."""
+    limb = max(2.0, size * 0.055)
+    hip = (pose.hip_x, floor - size * 0.47 + pose.hip_drop)
+    shoulder_y = hip[1] - size * 0.33
+    shoulder = (hip[0] + pose.lean * towards, shoulder_y)
+    head = (shoulder[0] + pose.lean * 0.3 * towards, shoulder_y - size * 0.13)
+    for foot_x, lift in pose.feet:
+        foot = (hip[0] + foot_x, floor - lift)
+        knee = (hip[0] + foot_x * 0.7, (hip[1] + foot[1]) / 2 - lift * 0.3)
+        _line(frame, hip, knee, limb, colour)
+        _line(frame, knee, foot, limb, colour)
+    _line(frame, hip, shoulder, limb * 1.5, colour)
+    _disc(frame, head, size * 0.075, colour)
+    if pose.facing > 0.2:  # eyes when facing the camera: the turn reads as the face going and coming back
+        for side in (-1, 1):
+            _disc(
+                frame,
+                (head[0] + side * size * 0.025 * pose.facing, head[1] - size * 0.01),
+                max(1.0, size * 0.012),
+                (40, 40, 50),
+            )
+    spread = size * 0.16 * max(0.25, abs(pose.facing))
+    inner_hand = (shoulder[0] + towards * spread, shoulder_y + size * 0.12)
+    outer_hand = (shoulder[0] - towards * spread, shoulder_y + size * 0.14)
+    _line(frame, shoulder, inner_hand, limb, colour)
+    _line(frame, shoulder, outer_hand, limb, colour)
+    return inner_hand
 
 
 def _render_frame(time: float, spec: DemoClipSpec, width: int, height: int) -> np.ndarray:
     background = np.array(_CATEGORY_COLOURS.get(spec.move_label, (60, 60, 60)), dtype=np.uint8)
     frame = np.empty((height, width, 3), dtype=np.uint8)
     frame[:] = background
-    frame[int(height * 0.8) :, :] = background // 2  # the floor
-    radius_x = height * 0.11
-    radius_y = radius_x * 1.8
-    for (x, y), colour in zip(_dancer_positions(time, spec), ((235, 235, 240), (240, 120, 150)), strict=True):
-        centre_x, centre_y = x * width, y * height
-        top, bottom = max(0, int(centre_y - radius_y)), min(height, int(centre_y + radius_y) + 1)
-        left, right = max(0, int(centre_x - radius_x)), min(width, int(centre_x + radius_x) + 1)
-        ys, xs = np.ogrid[top:bottom, left:right]
-        body = ((xs - centre_x) / radius_x) ** 2 + ((ys - centre_y) / radius_y) ** 2 <= 1.0
-        frame[top:bottom, left:right][body] = colour
+    floor = height * 0.86
+    frame[int(floor) :, :] = background // 2  # the floor
+    size = height * 0.62
+    lead, follow = _poses(time, spec, width, height)
+    lead_hand = _draw_figure(frame, lead, floor, size, _LEAD_COLOUR, 1.0)
+    follow_hand = _draw_figure(frame, follow, floor, size, _FOLLOW_COLOUR, -1.0)
+    if spec.move_label not in ("footwork", "intros"):  # the hold: the partners' hands joined
+        if lead.hands_up:  # the lead's hand goes over the follow's head
+            top = (follow.hip_x, floor - size * 1.08)
+            _line(frame, lead_hand, top, max(2.0, size * 0.05), _LEAD_COLOUR)
+            _disc(frame, top, size * 0.04, _HANDS_COLOUR)
+        else:
+            _line(frame, lead_hand, follow_hand, max(2.0, size * 0.04), _HANDS_COLOUR)
     # the count (1..8) as lit blocks along the bottom edge
     period = 60.0 / spec.bpm
     beat_position = (time - spec.first_beat) / period
@@ -221,7 +331,7 @@ def _render_frame(time: float, spec: DemoClipSpec, width: int, height: int) -> n
         block = width // 10
         for index in range(count + 1):
             left = block + index * block
-            frame[height - 12 : height - 4, left + 2 : left + block - 2] = (250, 220, 60)
+            frame[height - 10 : height - 4, left + 2 : left + block - 2] = (250, 220, 60)
     return frame
 
 

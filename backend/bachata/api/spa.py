@@ -6,7 +6,7 @@ never cached, so a new build is picked up on the next load.
 """
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_safe
 
 NOT_BUILT = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Bachata Buddy</title></head>
@@ -23,7 +23,9 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 
 @require_safe
-def spa_index(request, path=""):
+def spa_index(request, *args, **kwargs):
+    if "." in request.path.rsplit("/", 1)[-1]:
+        raise Http404("No such file")  # a missing file (favicon.ico, an old asset) is not a client route
     index = settings.SPA_DIST_DIR / "index.html"
     try:
         html = index.read_bytes()

@@ -41,7 +41,9 @@ def probe_audio(path: Path | str) -> AudioProbe:
     except NotAudio:
         raise
     except (av.error.FFmpegError, OSError, ValueError, IndexError) as exc:
-        raise NotAudio(f"the file is not audio we can read ({exc})") from exc
+        # FFmpeg's and the OS's reason without the file name: the message reaches users, paths must not
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise NotAudio(f"the file is not audio we can read ({reason})") from exc
     if duration is None:
         duration = _duration_by_decoding(path)
     if duration <= 0:

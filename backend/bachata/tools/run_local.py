@@ -38,12 +38,12 @@ def build_spa() -> int:
     if npm is None:
         print("npm is not installed: the web app is not built (the API still runs).", file=sys.stderr)
         return 0
-    lock = FRONTEND / "package-lock.json"
-    lock_stamp, lock_hash = FRONTEND / "node_modules" / ".bachata-lock", _tree_hash([lock])
-    if not lock_stamp.exists() or lock_stamp.read_text() != lock_hash:
-        if subprocess.call([npm, "ci", "--no-audit", "--no-fund"], cwd=FRONTEND) != 0:
-            return 1
-        lock_stamp.write_text(lock_hash)
+    # npm keeps its own record of an install (node_modules/.package-lock.json): newer than the lock file
+    # means the installed packages are the locked ones.
+    lock, installed = FRONTEND / "package-lock.json", FRONTEND / "node_modules" / ".package-lock.json"
+    stale = not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime
+    if stale and subprocess.call([npm, "ci", "--no-audit", "--no-fund"], cwd=FRONTEND) != 0:
+        return 1
     build_stamp = FRONTEND / "dist" / ".bachata-build"
     build_hash = _tree_hash([FRONTEND / name for name in _BUILD_INPUTS])
     if build_stamp.exists() and build_stamp.read_text() == build_hash:
@@ -103,10 +103,13 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--skip-build", action="store_true", help="serve frontend/dist as it is")
+    parser.add_argument("--build-only", action="store_true", help="build the web app (if changed) and stop")
     parser.add_argument("--serve-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_only:
         return serve(args.port)
+    if args.build_only:
+        return build_spa()
     local_defaults()
     if not args.skip_build and build_spa() != 0:
         return 1

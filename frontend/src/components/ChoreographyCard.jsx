@@ -11,12 +11,12 @@ export default function ChoreographyCard({ item, children }) {
           <img src={item.thumbnail_url} alt="" width="320" height="180" loading="lazy" className="h-full w-full object-cover" />
         ) : null}
       </div>
-      <h3 className="text-lg font-semibold leading-snug">
+      <h3 className="text-lg font-semibold leading-snug [overflow-wrap:anywhere]">
         <Link className="link" to={`/collections/${item.id}`}>
           {item.title}
         </Link>
       </h3>
-      <dl className="grid grid-cols-[auto_1fr] gap-x-3 text-sm text-slate-700">
+      <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-3 text-sm text-slate-700">
         <dt>Difficulty</dt>
         <dd className="capitalize">{item.difficulty}</dd>
         <dt>Length</dt>

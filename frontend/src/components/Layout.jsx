@@ -1,7 +1,7 @@
 import { NavLink, Link } from 'react-router-dom';
 
 const navClass = ({ isActive }) =>
-  `inline-flex min-h-11 items-center rounded-md px-3 font-medium ${
+  `inline-flex min-h-11 items-center rounded-md px-2 font-medium sm:px-3 ${
     isActive ? 'bg-rose-100 text-rose-900 underline underline-offset-4' : 'text-slate-800 hover:bg-slate-100'
   }`;
 
@@ -17,13 +17,15 @@ export default function Layout({ user, onLogout, children }) {
       <header className="border-b border-slate-200 bg-white">
         <div className="mx-auto flex max-w-5xl flex-wrap items-center justify-between gap-2 px-4 py-2">
           <Link to="/" className="inline-flex min-h-11 items-center text-xl font-bold text-rose-800 no-underline">
-            <span aria-hidden="true" className="mr-1">
-              💃
-            </span>
+            <svg aria-hidden="true" viewBox="0 0 24 24" className="mr-2 h-7 w-7" fill="currentColor">
+              <circle cx="8" cy="4" r="2.2" />
+              <circle cx="16" cy="4" r="2.2" />
+              <path d="M6 8h4l1 6-2 8H7l1-7-2-1zM14 8h4l-1 6 1 8h-2l-2-7-1-1z" />
+            </svg>
             Bachata Buddy
           </Link>
           <nav aria-label="Main">
-            <ul className="flex flex-wrap items-center gap-1">
+            <ul className="flex flex-wrap items-center gap-x-0 gap-y-1 sm:gap-1">
               {user ? (
                 <>
                   <li>
@@ -49,7 +51,7 @@ export default function Layout({ user, onLogout, children }) {
                     </NavLink>
                   </li>
                   <li>
-                    <button type="button" onClick={onLogout} className="inline-flex min-h-11 items-center rounded-md px-3 font-medium text-slate-800 hover:bg-slate-100">
+                    <button type="button" onClick={onLogout} className="inline-flex min-h-11 items-center rounded-md px-2 font-medium text-slate-800 hover:bg-slate-100 sm:px-3">
                       Log out
                     </button>
                   </li>

@@ -18,16 +18,24 @@ function Facts({ title, facts }) {
       <h2 id={`${title}-facts`} className="mb-2 text-lg font-bold">
         {title}
       </h2>
-      <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1">
+      <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-4 gap-y-1">
         {shown.map(([label, value]) => (
           <div key={label} className="contents">
             <dt className="text-slate-700">{label}</dt>
-            <dd className="break-words">{String(value)}</dd>
+            <dd className="min-w-0 [overflow-wrap:anywhere]">{String(value)}</dd>
           </div>
         ))}
       </dl>
     </section>
   );
+}
+
+// Where the song came from, in words: a link as it is, our own storage keys by what they are.
+function sourceLabel(source) {
+  if (!source) return null;
+  if (source.startsWith('uploads/')) return 'Your upload';
+  if (source.startsWith('songs/')) return 'The song library';
+  return source;
 }
 
 function EditForm({ item, onSaved }) {
@@ -149,7 +157,7 @@ export default function CollectionDetail() {
               facts={[
                 ['Song', music.title],
                 ['Tempo', music.bpm ? `${Math.round(music.bpm)} BPM` : null],
-                ['Source', music.source],
+                ['Source', sourceLabel(music.source)],
               ]}
             />
             <Facts

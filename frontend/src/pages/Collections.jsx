@@ -182,6 +182,7 @@ export default function Collections() {
             ) : null}
           </Empty>
         ) : null}
+        {items.length ? <h2 className="sr-only">Saved choreographies</h2> : null}
         {items.length ? (
           <ul className={`grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-4 ${state.loading ? 'opacity-60' : ''}`} aria-busy={state.loading}>
             {items.map((item) => (

@@ -117,6 +117,7 @@ export default function Generate() {
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const key = useRef(idempotencyKey());
+  const inFlight = useRef(false); // a second submit before React re-renders the disabled button
 
   const set = (name, value) => {
     key.current = idempotencyKey(); // a different request: a different task
@@ -146,7 +147,8 @@ export default function Generate() {
 
   const submit = async (event) => {
     event.preventDefault();
-    if (busy) return;
+    if (inFlight.current) return;
+    inFlight.current = true;
     setBusy(true);
     setError(null);
     const body = { difficulty: values.difficulty, energy_level: values.energy_level, style: values.style, query: values.query };
@@ -163,6 +165,7 @@ export default function Generate() {
     } catch (failure) {
       setError(failure);
       setBusy(false);
+      inFlight.current = false;
     }
   };
 

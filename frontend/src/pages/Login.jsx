@@ -5,12 +5,7 @@ import ErrorSummary from '../components/ErrorSummary.jsx';
 import Field from '../components/Field.jsx';
 import Heading from '../components/Heading.jsx';
 import { authenticate } from '../utils/api.js';
-import { usePage } from '../utils/page.js';
-
-// Only paths of this app: never an absolute URL someone put into ?next=.
-export function safeNext(value) {
-  return value && value.startsWith('/') && !value.startsWith('//') ? value : '/';
-}
+import { safeNext, usePage } from '../utils/page.js';
 
 export default function Login({ user, onSignedIn }) {
   const heading = usePage('Log in');

@@ -5,8 +5,7 @@ import ErrorSummary from '../components/ErrorSummary.jsx';
 import Field from '../components/Field.jsx';
 import Heading from '../components/Heading.jsx';
 import { authenticate } from '../utils/api.js';
-import { usePage } from '../utils/page.js';
-import { safeNext } from './Login.jsx';
+import { safeNext, usePage } from '../utils/page.js';
 
 const LABELS = { username: 'Username', email: 'Email', display_name: 'Display name', password: 'Password' };
 

@@ -15,7 +15,12 @@ export function usePage(title) {
     }
     headingRef.current?.focus();
     const region = document.getElementById('route-announcer');
-    if (region) region.textContent = `${title} page`;
+    if (region) {
+      region.textContent = ''; // the same page name twice in a row is announced again
+      setTimeout(() => {
+        region.textContent = `${title} page`;
+      }, 100);
+    }
   }, [title]);
   return headingRef;
 }
@@ -37,3 +42,8 @@ export const DIFFICULTIES = [
   ['intermediate', 'Intermediate'],
   ['advanced', 'Advanced'],
 ];
+
+// Only paths of this app: never an absolute URL someone put into ?next=.
+export function safeNext(value) {
+  return value && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/';
+}
