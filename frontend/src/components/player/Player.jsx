@@ -209,6 +209,7 @@ export default function Player({
     let stopped = false;
     let handle = null;
     let lastMedia = null;
+    let lastGap = null;
     let lastNow = null;
     const frameCallbacks = typeof video.requestVideoFrameCallback === 'function';
     const schedule = () => {
@@ -221,7 +222,9 @@ export default function Player({
     function onVideoFrame(now, metadata) {
       const t = metadata.mediaTime;
       if (lastMedia !== null && !jumpPendingRef.current && !video.seeking) {
-        frameSecondsRef.current = estimateFrameSeconds(frameSecondsRef.current, t - lastMedia);
+        const gap = t - lastMedia;
+        frameSecondsRef.current = estimateFrameSeconds(frameSecondsRef.current, gap, lastGap);
+        lastGap = gap;
       }
       lastMedia = t;
       onFrame(t, frameSecondsRef.current ?? DEFAULT_FRAME_SECONDS, now);

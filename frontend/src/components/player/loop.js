@@ -108,9 +108,10 @@ export function frameStepTime(t, direction, frameSeconds = DEFAULT_FRAME_SECONDS
   return clampTime(target, duration);
 }
 
-// The smallest positive gap between presented frames' media times: the video's frame duration (null until a
-// first gap is seen; skipped frames give multiples of it, seeks give gaps outside the plausible range).
-export function estimateFrameSeconds(previous, gap) {
-  if (!(gap > 1 / 240 && gap < 0.2)) return previous;
+// The video's frame duration from the media times of presented frames: the smallest gap seen twice in a row
+// (null until then). Skipped frames give multiples of it; the first frame after a play or a seek can give any
+// gap, but not the same one twice.
+export function estimateFrameSeconds(previous, gap, previousGap) {
+  if (!(gap >= 1 / 120 && gap < 0.2) || !(Math.abs(gap - previousGap) < 5e-4)) return previous;
   return previous == null ? gap : Math.min(previous, gap);
 }

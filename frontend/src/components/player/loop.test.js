@@ -116,8 +116,14 @@ describe('frame-accurate loop ends', () => {
 
   it('learns the frame duration from presented frames', () => {
     let seconds = null;
-    for (const gap of [2 / 30, 0, 5, 1 / 30, 3 / 30]) seconds = estimateFrameSeconds(seconds, gap);
+    let last = null;
+    // a stray small gap after a play (0.005), a seek (5), then steady frames with one skipped
+    for (const gap of [0.005, 5, 1 / 30, 1 / 30, 2 / 30, 2 / 30, 1 / 30]) {
+      seconds = estimateFrameSeconds(seconds, gap, last);
+      last = gap;
+    }
     expect(seconds).toBeCloseTo(1 / 30, 6);
+    expect(estimateFrameSeconds(null, 0.005, 0.005)).toBeNull(); // faster than 120 fps: not a frame
   });
 });
 

@@ -231,6 +231,7 @@ export default function PlanDetail() {
   const [duplicating, setDuplicating] = useState(false);
   const [busy, setBusy] = useState(false);
   const [dragging, setDragging] = useState(null);
+  const [dropTarget, setDropTarget] = useState(null);
   const listRef = useRef(null);
   const plan = state.plan;
   const heading = usePage(plan ? plan.title : 'Class plan');
@@ -376,40 +377,47 @@ export default function PlanDetail() {
               Sequences
             </h2>
             {sequences.length ? (
-              <p className="text-sm text-slate-700">Reorder with the Move up and Move down buttons, or drag a sequence by its handle.</p>
+              <p className="text-sm text-slate-700">Reorder with the Move up and Move down buttons, or drag a sequence by its handle (⠿).</p>
             ) : (
               <Empty>No sequences yet. Add choreographies from your collection below.</Empty>
             )}
             <ol ref={listRef} className="flex flex-col gap-3" aria-label="Class order">
               {sequences.map((sequence, index) => (
-                // A drop target for the pointer; keyboard users reorder with the Move up / Move down buttons.
-                // eslint-disable-next-line jsx-a11y/no-noninteractive-element-interactions
                 <li
                   key={sequence.id}
                   data-sequence={sequence.id}
-                  onDragOver={(event) => {
-                    if (dragging !== null) event.preventDefault();
-                  }}
-                  onDrop={(event) => {
-                    event.preventDefault();
-                    if (dragging !== null) reorder(dragging, index);
-                    setDragging(null);
-                  }}
-                  className={`card flex flex-col gap-3 ${dragging === index ? 'opacity-60' : ''}`}
+                  data-index={index}
+                  className={`card flex flex-col gap-3 ${dragging === index ? 'opacity-60' : ''} ${
+                    dragging !== null && dropTarget === index && dragging !== index ? 'ring-4 ring-blue-700' : ''
+                  }`}
                 >
                   <div className="flex flex-wrap items-center gap-3">
+                    {/* Pointer drag (mouse, pen and touch); keyboard users have Move up / Move down. */}
                     <span
-                      draggable
-                      onDragStart={(event) => {
-                        event.dataTransfer.effectAllowed = 'move';
-                        event.dataTransfer.setData('text/plain', sequence.id);
+                      onPointerDown={(event) => {
+                        event.preventDefault();
+                        event.currentTarget.setPointerCapture?.(event.pointerId);
                         setDragging(index);
+                        setDropTarget(index);
                       }}
-                      onDragEnd={() => setDragging(null)}
+                      onPointerMove={(event) => {
+                        if (dragging === null) return;
+                        const row = document.elementFromPoint(event.clientX, event.clientY)?.closest('[data-index]');
+                        if (row && listRef.current?.contains(row)) setDropTarget(Number(row.dataset.index));
+                      }}
+                      onPointerUp={() => {
+                        if (dragging !== null && dropTarget !== null) reorder(dragging, dropTarget);
+                        setDragging(null);
+                        setDropTarget(null);
+                      }}
+                      onPointerCancel={() => {
+                        setDragging(null);
+                        setDropTarget(null);
+                      }}
                       aria-hidden="true"
                       title="Drag to reorder"
                       data-testid="drag-handle"
-                      className="inline-flex h-11 w-11 cursor-grab items-center justify-center rounded-md border border-slate-400 text-xl text-slate-700"
+                      className="inline-flex h-11 w-11 cursor-grab touch-none select-none items-center justify-center rounded-md border border-slate-400 text-xl text-slate-700"
                     >
                       ⠿
                     </span>
