@@ -154,7 +154,17 @@ describe('a dancer', { skip }, () => {
       const page = await h.newPage(browser, stack, 1280);
       await h.registerViaUI(page);
       await page.goto('/generate');
+      // "describe it": the API's understanding sets the fields, for the user to adjust
+      await page.getByLabel('Describe it (optional)').fill('a slow romantic routine for beginners');
+      await page.getByRole('button', { name: 'Understand my description' }).click();
+      await page.getByText('We understood:').waitFor();
+      assert.equal(await page.getByLabel('Difficulty').inputValue(), 'beginner');
+      assert.equal(await page.getByLabel('Style').inputValue(), 'romantic');
       await page.getByRole('radio', { name: 'Paste a link' }).check();
+      await page.getByRole('button', { name: 'Generate choreography' }).click();
+      await page.getByRole('alert').getByText('There is a problem').waitFor();
+      assert.equal(await page.getByLabel('Link to the song').getAttribute('aria-invalid'), 'true');
+      await check(page, 'generate-errors', 'the generate page with a description and an error');
       await page.getByLabel('Link to the song').fill(songs.url);
       await page.getByRole('button', { name: 'Generate choreography' }).click();
       await page.getByRole('heading', { level: 1, name: 'Generation failed' }).waitFor({ timeout: 90_000 });
@@ -184,6 +194,8 @@ describe('a dancer', { skip }, () => {
     await page.goto('/login');
     await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
     await tabTo(page, '#username');
+    const ring = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(ring, 'none', 'the focused input shows a focus ring');
     await page.keyboard.type(user.username);
     await page.keyboard.press('Tab');
     await page.keyboard.type(user.password);

@@ -57,21 +57,27 @@ export default function Home({ user }) {
     <div className="flex flex-col gap-8">
       <section className="flex flex-col gap-4 rounded-xl bg-rose-50 p-6 sm:p-10">
         <Heading ref={heading}>{name ? `Welcome back, ${name}` : 'Your song, danced'}</Heading>
-        <p className="max-w-prose text-lg">
-          Bachata Buddy listens to a song, finds its beat and its 8-count phrases, and stitches real Bachata
-          moves to it: a choreography video at your level, ready to practise.
-        </p>
-        <ol className="grid max-w-3xl gap-2 sm:grid-cols-3">
-          <li className="card">
-            <strong>1. Pick a song</strong> from the library, upload your own or paste a link.
-          </li>
-          <li className="card">
-            <strong>2. Choose</strong> your level, energy and style — or describe it in words.
-          </li>
-          <li className="card">
-            <strong>3. Practise</strong> with the video, slowed down and mirrored.
-          </li>
-        </ol>
+        {user ? (
+          <p className="max-w-prose text-lg">Pick a song and get a new choreography to practise, or carry on with one you saved.</p>
+        ) : (
+          <>
+            <p className="max-w-prose text-lg">
+              Bachata Buddy listens to a song, finds its beat and its 8-count phrases, and stitches real Bachata
+              moves to it: a choreography video at your level, ready to practise.
+            </p>
+            <ol className="grid max-w-3xl gap-2 sm:grid-cols-3">
+              <li className="card">
+                <strong>1. Pick a song</strong> from the library, upload your own or paste a link.
+              </li>
+              <li className="card">
+                <strong>2. Choose</strong> your level, energy and style — or describe it in words.
+              </li>
+              <li className="card">
+                <strong>3. Practise</strong> with the video, slowed down and mirrored.
+              </li>
+            </ol>
+          </>
+        )}
         <p className="flex flex-wrap gap-3">
           <Link className="btn-primary" to="/generate">
             Generate a choreography

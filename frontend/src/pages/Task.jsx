@@ -257,12 +257,19 @@ export default function Task() {
   const running = task && !TERMINAL.has(task.status);
   return (
     <div className="flex flex-col gap-5">
-      <Heading ref={heading}>{HEADINGS[status] || 'Generating your choreography'}</Heading>
+      <Heading ref={heading}>{HEADINGS[status] || (!task && error ? 'Choreography not available' : 'Generating your choreography')}</Heading>
       <p role="status" aria-live="polite" className="sr-only">
         {announcement}
       </p>
       {!task && !error ? <Loading label="Loading the task…" /> : null}
       {!task ? <ErrorMessage error={error} /> : null}
+      {!task && error ? (
+        <p>
+          <Link className="link" to="/generate">
+            Generate a choreography
+          </Link>
+        </p>
+      ) : null}
       {task && running ? (
         <section aria-label="Progress" className="flex min-h-48 flex-col gap-4">
           <Stepper stage={task.stage} status={task.status} />
