@@ -1,10 +1,11 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useId, useRef } from 'react';
 
 import { KEYS } from './keys.js';
 
 // The list of the player's keys, in a native modal dialog (focus is trapped and Escape closes it).
 export default function HelpDialog({ open, onClose }) {
   const ref = useRef(null);
+  const titleId = useId();
 
   useEffect(() => {
     const dialog = ref.current;
@@ -21,13 +22,13 @@ export default function HelpDialog({ open, onClose }) {
   return (
     <dialog
       ref={ref}
-      aria-labelledby="player-keys-title"
+      aria-labelledby={titleId}
       onClose={onClose}
       onCancel={onClose}
       className="m-auto max-w-lg rounded-lg p-0 backdrop:bg-slate-900/50"
     >
       <div className="flex flex-col gap-3 p-4">
-        <h2 id="player-keys-title" className="text-lg font-semibold">
+        <h2 id={titleId} className="text-lg font-semibold">
           Player keys
         </h2>
         <p className="text-sm text-slate-700">They work while the player has focus.</p>
