@@ -16,6 +16,7 @@ const Collections = lazy(() => import('./pages/Collections.jsx'));
 const CollectionDetail = lazy(() => import('./pages/CollectionDetail.jsx'));
 const Profile = lazy(() => import('./pages/Profile.jsx'));
 const NotFound = lazy(() => import('./pages/NotFound.jsx'));
+const InstructorRoutes = lazy(() => import('./pages/instructor/InstructorRoutes.jsx'));
 
 // Pages that need a session: without one, to the login page, which brings the user back here after.
 function RequireAuth({ session, children }) {
@@ -90,6 +91,7 @@ export default function App() {
             <Route path="/collections" element={guard(<Collections />)} />
             <Route path="/collections/:itemId" element={guard(<CollectionDetail />)} />
             <Route path="/profile" element={guard(<Profile user={session.user} onChange={signedIn} />)} />
+            <Route path="/instructor/*" element={guard(<InstructorRoutes user={session.user} />)} />
             <Route path="/home" element={<Navigate to="/" replace />} />
             <Route path="*" element={<NotFound />} />
           </Routes>

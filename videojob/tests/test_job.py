@@ -1,5 +1,6 @@
 """The job end to end through the ledger, on the generated demo song and library, against PostgreSQL."""
 
+import itertools
 import os
 import signal
 import subprocess
@@ -106,6 +107,18 @@ def test_a_song_becomes_a_saved_choreography_video(job_settings, user, demo_song
         result["musicality"]["cuts_on_phrase_share"] is None
         or result["musicality"]["cuts_on_phrase_share"] > 0.8
     )
+    # The practice player's beat grid, in video seconds (= song seconds: the moves tile the video from 0 s)
+    timing, moves = result["timing"], result["moves"]
+    assert timing["bpm"] == pytest.approx(demo_song.bpm, rel=0.01)
+    beats = timing["beats"]
+    assert beats == sorted(beats) and 0 <= beats[0] < 60 / demo_song.bpm * 1.5
+    assert beats[-1] <= result["duration"] + 0.05
+    for start in timing["downbeats"] + timing["phrase_starts"]:  # count 1 of a bar / an 8-count is a beat
+        assert min(abs(start - beat) for beat in beats) < 0.02
+    assert len(timing["phrase_starts"]) >= len(beats) // 8 - 1
+    assert moves[0]["start"] == 0 and moves[-1]["end"] == pytest.approx(result["duration"], abs=0.05)
+    assert all(a["end"] == b["start"] for a, b in itertools.pairwise(moves))
+    assert all(m["label"] and "_" not in m["label"] for m in moves)
     song = LibrarySong.objects.get(pk="songs/demo.wav")  # GET /api/songs shows what the analysis learnt
     assert song.bpm == pytest.approx(demo_song.bpm, rel=0.01)
     assert song.duration == pytest.approx(demo_song.duration, abs=0.05)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from bachata.choreography.models import ChoreographyTask
 from bachata.collections.models import SavedChoreography, saved_choreography_id_for_task
 from bachata.moves.interface import MoveIndexUnavailable
+from bachata.moves.vocabulary import move_name
 from bachata.songs.models import LibrarySong
 from bachata.songs.selectors import SONGS_PREFIX, title_from_filename
 from bachata.storage import get_storage, legacy_output_key
@@ -256,9 +257,11 @@ def _result(config, made: ChoreographyResult, video_key, thumbnail_key, saved_id
                 "start": round(s.song_start, 3),
                 "end": round(s.song_end, 3),
                 "rate": round(s.rate, 4),
+                "label": move_name(s.move_label),
             }
             for s in segments
         ],
+        "timing": _timing(made),
         "musicality": made.musicality.to_dict(),
         "plan_notes": list(made.plan.notes),
         "timings": {name: round(value, 3) for name, value in made.timings.items()},
@@ -292,6 +295,19 @@ def _unknown_failure(reporter: TaskReporter) -> int:
     except Exception:
         logger.exception("could not record the failure")
     return EXIT_DONE
+
+
+def _timing(made: ChoreographyResult) -> dict:
+    """The beat grid the practice player needs, in video seconds. The video's time is the song's time: the
+    plan covers the song from 0 s, the renderer puts each segment at its song_start and muxes the song's audio
+    from its first sample, so the analysis's times apply to the video unchanged."""
+    analysis = made.analysis
+    return {
+        "bpm": round(analysis.bpm, 2),
+        "beats": [round(t, 3) for t in analysis.beat_times],
+        "downbeats": [round(t, 3) for t in analysis.downbeat_times],
+        "phrase_starts": [round(t, 3) for t in analysis.phrase_starts],
+    }
 
 
 def _permanent(reporter: TaskReporter, error: str) -> int:

@@ -2,6 +2,8 @@
 
 from django.db.models import Avg, Count, Q, Sum
 
+from bachata.choreography.models import ChoreographyTask
+
 from .models import SavedChoreography
 
 SORT_FIELDS = {"created_at", "title", "difficulty", "duration"}
@@ -22,6 +24,23 @@ def collection_for_user(user, *, search: str = "", difficulty: str = "", orderin
 
 def collection_item_for_user(user, item_id) -> SavedChoreography | None:
     return SavedChoreography.objects.filter(user=user, pk=item_id).first()
+
+
+def collection_item_practice(item: SavedChoreography) -> dict:
+    """The beat grid and the moves the practice player needs, from the task that made this item: the one its
+    generation_parameters.task_id names, or the one whose result names the item. Legacy rows (no such task, a
+    purged task, or a result from before the grid was recorded) get None for each."""
+    task_id = (item.generation_parameters or {}).get("task_id")
+    tasks = ChoreographyTask.objects.filter(user_id=item.user_id, status="completed")
+    task = tasks.filter(pk=task_id).first() if isinstance(task_id, str) and task_id else None
+    if task is None:
+        task = tasks.filter(result__saved_choreography_id=str(item.pk)).first()
+    result = task.result if task is not None and isinstance(task.result, dict) else {}
+    timing, moves = result.get("timing"), result.get("moves")
+    return {
+        "timing": timing if isinstance(timing, dict) and timing.get("beats") else None,
+        "moves": moves if isinstance(moves, list) and moves else None,
+    }
 
 
 def collection_item_for_task(user, task_id: str) -> SavedChoreography | None:

@@ -1,8 +1,10 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bachata.api.media import media_url
 from bachata.vocabulary import Difficulty
 
+from . import selectors
 from .selectors import SORT_FIELDS
 
 ORDERINGS = sorted([*SORT_FIELDS, *(f"-{f}" for f in SORT_FIELDS)])
@@ -28,6 +30,43 @@ class CollectionItemSerializer(serializers.Serializer):
         return media_url(
             f"/api/collections/{item.pk}/thumbnail", "collection-thumbnail", item.pk, item.user_id
         )
+
+
+class BeatGridSerializer(serializers.Serializer):
+    bpm = serializers.FloatField()
+    beats = serializers.ListField(child=serializers.FloatField(), help_text="Every beat, video seconds")
+    downbeats = serializers.ListField(child=serializers.FloatField(), help_text="Count 1 of each bar")
+    phrase_starts = serializers.ListField(
+        child=serializers.FloatField(), help_text="Count 1 of each 8-count phrase"
+    )
+
+
+class PlannedMoveSerializer(serializers.Serializer):
+    clip = serializers.CharField()
+    move = serializers.CharField(help_text="The move's label in the library")
+    label = serializers.CharField(required=False, help_text="Its name for people")
+    start = serializers.FloatField(help_text="Video seconds")
+    end = serializers.FloatField(help_text="Video seconds")
+    rate = serializers.FloatField(help_text="Playback rate of the clip")
+
+
+class CollectionItemDetailSerializer(CollectionItemSerializer):
+    """One item, with what the practice player needs when the job that made it is known (else null)."""
+
+    timing = serializers.SerializerMethodField()
+    moves = serializers.SerializerMethodField()
+
+    def to_representation(self, item):
+        self._practice = selectors.collection_item_practice(item)  # one lookup for both fields
+        return super().to_representation(item)
+
+    @extend_schema_field(BeatGridSerializer(allow_null=True))
+    def get_timing(self, item):
+        return self._practice["timing"]
+
+    @extend_schema_field(PlannedMoveSerializer(many=True, allow_null=True))
+    def get_moves(self, item):
+        return self._practice["moves"]
 
 
 class CollectionQuerySerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ from bachata.api.media import media_view_schema, requesting_user_id, stored_medi
 from . import selectors, services
 from .models import SavedChoreography
 from .serializers import (
+    CollectionItemDetailSerializer,
     CollectionItemSerializer,
     CollectionItemUpdateSerializer,
     CollectionQuerySerializer,
@@ -48,19 +49,19 @@ class CollectionListView(ListAPIView):
 
 
 class CollectionItemView(APIView):
-    @extend_schema(responses={200: CollectionItemSerializer})
+    @extend_schema(responses={200: CollectionItemDetailSerializer})
     def get(self, request, item_id):
-        return Response(CollectionItemSerializer(_own_item(request, item_id)).data)
+        return Response(CollectionItemDetailSerializer(_own_item(request, item_id)).data)
 
-    @extend_schema(request=CollectionItemUpdateSerializer, responses={200: CollectionItemSerializer})
+    @extend_schema(request=CollectionItemUpdateSerializer, responses={200: CollectionItemDetailSerializer})
     def put(self, request, item_id):
         item = _own_item(request, item_id)
         serializer = CollectionItemUpdateSerializer(data=request.data, partial=request.method == "PATCH")
         serializer.is_valid(raise_exception=True)
         item = services.collection_item_update(item=item, data=serializer.validated_data)
-        return Response(CollectionItemSerializer(item).data)
+        return Response(CollectionItemDetailSerializer(item).data)
 
-    @extend_schema(request=CollectionItemUpdateSerializer, responses={200: CollectionItemSerializer})
+    @extend_schema(request=CollectionItemUpdateSerializer, responses={200: CollectionItemDetailSerializer})
     def patch(self, request, item_id):
         return self.put(request, item_id)
 

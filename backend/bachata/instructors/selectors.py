@@ -4,7 +4,7 @@ import math
 from itertools import pairwise
 from typing import Any
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, FloatField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -25,7 +25,9 @@ def class_plans_for_instructor(
         plans = plans.filter(difficulty_level=difficulty_level)
     if search:
         plans = plans.filter(title__icontains=search)
-    return plans.annotate(sequence_count=_sequence_count()).order_by("-created_at", "-id")
+    return plans.annotate(sequence_count=_sequence_count(), total_seconds=_total_seconds()).order_by(
+        "-created_at", "-id"
+    )
 
 
 def _sequence_count():
@@ -40,6 +42,30 @@ def _sequence_count():
     return Coalesce(Subquery(counts), 0)
 
 
+def _total_seconds():
+    """Seconds the plan's sequences take: each one's estimated time, or its video's length without one (the
+    summary's rule, so the list and the summary agree)."""
+    seconds = Coalesce(
+        F("estimated_time") * Value(60.0),
+        F("choreography__duration"),
+        Value(0.0),
+        output_field=FloatField(),
+    )
+    totals = (
+        ClassPlanSequence.objects.filter(class_plan=OuterRef("pk"))
+        .order_by()
+        .values("class_plan")
+        .annotate(s=Sum(seconds))
+        .values("s")
+    )
+    return Coalesce(Subquery(totals, output_field=FloatField()), Value(0.0))
+
+
+def total_minutes(seconds: float) -> int:
+    # round(…, 6) first so that float noise (e.g. 60.00000000001 s) does not add a minute.
+    return math.ceil(round(seconds / 60, 6))
+
+
 def _sequences_with_choreography() -> QuerySet[ClassPlanSequence]:
     return ClassPlanSequence.objects.select_related("choreography").order_by("sequence_order")
 
@@ -48,7 +74,7 @@ def class_plan_get_for_instructor(instructor, plan_id) -> ClassPlan | None:
     """The plan with its ordered sequences and their choreographies prefetched (two queries)."""
     return (
         ClassPlan.objects.filter(instructor=instructor, pk=plan_id)
-        .annotate(sequence_count=_sequence_count())
+        .annotate(sequence_count=_sequence_count(), total_seconds=_total_seconds())
         .prefetch_related(Prefetch("sequences", queryset=_sequences_with_choreography()))
         .first()
     )
@@ -89,17 +115,55 @@ def _summary_of(plan: ClassPlan, sequences: list[ClassPlanSequence]) -> dict[str
         else:
             planned_minutes += sequence.estimated_time
         progression.append(sequence.choreography.difficulty)
-    # round(…, 6) first so that float noise (e.g. 60.00000000001 s) does not add a minute.
-    total_minutes = math.ceil(round(planned_minutes + unplanned_seconds / 60, 6))
+    minutes = total_minutes(planned_minutes * 60 + unplanned_seconds)
     ranks = [DIFFICULTY_RANK.get(value, 0) for value in progression]
     return {
         "total_sequences": len(sequences),
-        "total_time_minutes": total_minutes,
+        "total_time_minutes": minutes,
         "total_video_seconds": round(video_seconds, 2),
         "difficulty_progression": progression,
         "is_progressive": all(a <= b for a, b in pairwise(ranks)),
         "estimated_duration": plan.estimated_duration,
+        "recommendations": _recommendations(plan, sequences, progression, ranks, minutes),
     }
+
+
+def _recommendations(plan, sequences, progression, ranks, minutes) -> list[str]:
+    """Advice for the instructor, in the words the web app shows."""
+    if not sequences:
+        return ["Add choreographies from your collection to build this class."]
+    advice = []
+    for position, (before, after) in enumerate(pairwise(ranks), start=2):
+        if after < before:
+            advice.append(
+                f"Sequence {position} ({progression[position - 1]}) comes after a harder one "
+                f"({progression[position - 2]}): move it earlier so that the class builds up."
+            )
+            break
+    level = DIFFICULTY_RANK.get(plan.difficulty_level, 0)
+    harder = [str(n) for n, rank in enumerate(ranks, start=1) if rank > level]
+    if harder:
+        which = "Sequence " + harder[0] if len(harder) == 1 else "Sequences " + ", ".join(harder)
+        advice.append(
+            f"{which} {'is' if len(harder) == 1 else 'are'} harder than the class's {plan.difficulty_level} level."
+        )
+    planned = plan.estimated_duration
+    if planned and minutes > planned:
+        advice.append(
+            f"The sequences take {minutes} min, more than the {planned} min planned: shorten or remove one."
+        )
+    elif planned and minutes * 2 < planned:
+        advice.append(
+            f"The sequences fill {minutes} of the {planned} min planned: there is room for another "
+            "choreography or more practice time."
+        )
+    unplanned = sum(1 for sequence in sequences if sequence.estimated_time is None)
+    if unplanned:
+        advice.append(
+            f"{unplanned} sequence{'s have' if unplanned > 1 else ' has'} no estimated time, so only the video's "
+            "length counts: add time for teaching and practice."
+        )
+    return advice
 
 
 def class_plan_summary(plan: ClassPlan) -> dict[str, Any]:

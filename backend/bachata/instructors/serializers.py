@@ -3,6 +3,7 @@ from rest_framework import serializers
 from bachata.vocabulary import Difficulty
 
 from .models import ClassPlan, ClassPlanSequence
+from .selectors import total_minutes
 
 # Upper bounds keep values inside PostgreSQL's int4 and text sizes sensible; a class is never a day long.
 MAX_MINUTES = 24 * 60
@@ -52,6 +53,9 @@ class ClassPlanListQuerySerializer(serializers.Serializer):
 
 class ClassPlanSerializer(serializers.ModelSerializer):
     sequence_count = serializers.IntegerField(read_only=True)
+    total_time_minutes = serializers.SerializerMethodField(
+        help_text="The sequences' estimated times (a sequence without one counts its video length), rounded up"
+    )
 
     class Meta:
         model = ClassPlan
@@ -63,10 +67,14 @@ class ClassPlanSerializer(serializers.ModelSerializer):
             "estimated_duration",
             "instructor_notes",
             "sequence_count",
+            "total_time_minutes",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_total_time_minutes(self, plan) -> int:
+        return total_minutes(getattr(plan, "total_seconds", 0.0) or 0.0)
 
 
 # ---- Sequences ----
@@ -94,6 +102,15 @@ class ClassPlanDetailSerializer(ClassPlanSerializer):
     class Meta(ClassPlanSerializer.Meta):
         fields = [*ClassPlanSerializer.Meta.fields, "sequences"]
         read_only_fields = fields
+
+
+class ClassPlanDuplicateSerializer(serializers.Serializer):
+    title = serializers.CharField(
+        required=False, min_length=1, max_length=200, help_text='Left out: "Copy of <title>".'
+    )
+    include_sequences = serializers.BooleanField(
+        required=False, default=True, help_text="Copy the sequences too (default) or just the plan."
+    )
 
 
 class SequenceCreateSerializer(serializers.Serializer):
@@ -150,6 +167,9 @@ class ClassPlanSummarySerializer(serializers.Serializer):
     )
     estimated_duration = serializers.IntegerField(
         allow_null=True, help_text="The plan's own estimate, minutes"
+    )
+    recommendations = serializers.ListField(
+        child=serializers.CharField(), help_text="Advice on order, level and timing, in words to show"
     )
 
 

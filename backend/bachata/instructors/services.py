@@ -94,17 +94,22 @@ def class_plan_delete(*, plan: ClassPlan) -> None:
 
 
 @transaction.atomic
-def class_plan_duplicate(*, plan: ClassPlan) -> ClassPlan:
-    """A new plan "Copy of <title>" (cut to 200 characters) with copies of the sequences, orders 1..n."""
+def class_plan_duplicate(
+    *, plan: ClassPlan, title: str | None = None, include_sequences: bool = True
+) -> ClassPlan:
+    """A new plan — titled `title`, or "Copy of <title>" (cut to 200 characters) — with copies of the
+    sequences, orders 1..n (or none, when `include_sequences` is false)."""
     source = _plan_locked(plan.pk)  # a consistent set of sequences to copy
     copy = ClassPlan.objects.create(
         instructor_id=source.instructor_id,
-        title=(COPY_PREFIX + source.title)[:TITLE_MAX],
+        title=title or (COPY_PREFIX + source.title)[:TITLE_MAX],
         description=source.description,
         difficulty_level=source.difficulty_level,
         estimated_duration=source.estimated_duration,
         instructor_notes=source.instructor_notes,
     )
+    if not include_sequences:
+        return copy
     sequences = ClassPlanSequence.objects.filter(class_plan=source).order_by("sequence_order")
     ClassPlanSequence.objects.bulk_create(
         ClassPlanSequence(

@@ -19,6 +19,7 @@ from . import selectors, services
 from .models import ClassPlan
 from .serializers import (
     ClassPlanDetailSerializer,
+    ClassPlanDuplicateSerializer,
     ClassPlanExportSerializer,
     ClassPlanListQuerySerializer,
     ClassPlanSequenceSerializer,
@@ -201,12 +202,15 @@ class SequenceReorderView(InstructorView):
 class ClassPlanDuplicateView(InstructorView):
     @extend_schema(
         parameters=[PLAN_ID],
-        request=None,
+        request=ClassPlanDuplicateSerializer,
         responses={201: ClassPlanDetailSerializer},
-        summary='Copy the plan and its sequences as "Copy of <title>"',
+        summary='Copy the plan (as "Copy of <title>" unless a title is given), with or without its sequences',
     )
     def post(self, request, id):
-        copy = services.class_plan_duplicate(plan=_check_own_plan(request, id))
+        plan = _check_own_plan(request, id)
+        serializer = ClassPlanDuplicateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        copy = services.class_plan_duplicate(plan=plan, **serializer.validated_data)
         return _detail(request, copy.pk, status.HTTP_201_CREATED)
 
 

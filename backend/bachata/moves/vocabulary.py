@@ -31,6 +31,32 @@ MOVE_LABELS: tuple[str, ...] = (
     "style",
 )
 
+# What a dancer reads for each label (the practice player's move list and seek-bar markers).
+MOVE_NAMES: dict[str, str] = {
+    "arm_styling": "arm styling",
+    "basic": "basic step",
+    "bodywaves": "body waves",
+    "bolero": "bolero",
+    "cross_body_lead": "cross body lead",
+    "footwork": "footwork",
+    "golpes": "golpes",
+    "hammerlock": "hammerlock",
+    "headrolls": "head rolls",
+    "hiprolls": "hip rolls",
+    "intros": "intro",
+    "ladyturn": "lady's turn",
+    "outro": "outro",
+    "shadow": "shadow position",
+    "spin": "spin",
+    "style": "styling",
+}
+
+
+def move_name(label: str) -> str:
+    """A label's name for people; an unknown label (a library of one's own) reads with spaces."""
+    return MOVE_NAMES.get(label) or label.replace("_", " ")
+
+
 # A clip's style follows from its label (the existing embeddings file derives it the same way).
 STYLE_BY_LABEL: dict[str, str] = {
     "arm_styling": "playful",

@@ -38,6 +38,13 @@ export default function Layout({ user, onLogout, children }) {
                       Collections
                     </NavLink>
                   </li>
+                  {user.is_instructor ? (
+                    <li>
+                      <NavLink to="/instructor" className={navClass}>
+                        Classes
+                      </NavLink>
+                    </li>
+                  ) : null}
                   <li>
                     <NavLink to="/profile" className={navClass}>
                       Profile

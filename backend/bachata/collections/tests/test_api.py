@@ -175,3 +175,42 @@ def test_another_users_item_is_404(api, make_user, api_client_for):
 
 def test_collections_need_login(anon):
     assert_error(anon.get("/api/collections"), 401)
+
+
+TIMING = {"bpm": 120.0, "beats": [0.0, 0.5, 1.0, 1.5], "downbeats": [0.0], "phrase_starts": [0.0]}
+MOVES = [{"clip": "basic_1", "move": "basic", "label": "basic step", "start": 0.0, "end": 4.0, "rate": 1.0}]
+
+
+def test_an_item_from_a_known_task_gives_the_player_its_beat_grid_and_moves(api, user):
+    task = completed_task(user, timing=TIMING, moves=MOVES)
+    saved_id = api.post("/api/collections", {"task_id": task.pk, "title": "Mine"}, format="json").json()["id"]
+    body = api.get(f"/api/collections/{saved_id}").json()
+    assert body["timing"] == TIMING and body["moves"] == MOVES
+    # An edit answers with the same detail, so a page that shows the response keeps its player working.
+    edited = api.patch(f"/api/collections/{saved_id}", {"title": "Renamed"}, format="json").json()
+    assert edited["title"] == "Renamed" and edited["timing"] == TIMING
+    # The list stays light: no grids there.
+    assert "timing" not in api.get("/api/collections").json()["results"][0]
+
+
+def test_an_auto_saved_item_is_found_through_the_task_result(api, user):
+    # The job's auto-save writes generation_parameters too; an item saved by another path may only be named by
+    # the task's result.
+    saved = item(user, "auto")
+    completed_task(user, timing=TIMING, moves=MOVES, saved_choreography_id=str(saved.pk), auto_saved=True)
+    body = api.get(f"/api/collections/{saved.pk}").json()
+    assert body["timing"] == TIMING and body["moves"] == MOVES
+
+
+def test_legacy_items_play_without_a_beat_grid(api, user, make_user):
+    # A legacy row: no generation parameters, no task.
+    plain = item(user, "legacy")
+    # A legacy auto-save whose task result predates the grid (moves but no timing), and one whose task is gone.
+    old_task = completed_task(user, moves=[])
+    older = item(user, "older", generation_parameters={"task_id": old_task.pk})
+    purged = item(user, "purged", generation_parameters={"task_id": "no-such-task"})
+    # Another user's task that names this item is not used.
+    completed_task(make_user(), timing=TIMING, moves=MOVES, saved_choreography_id=str(plain.pk))
+    for saved in (plain, older, purged):
+        body = api.get(f"/api/collections/{saved.pk}").json()
+        assert (body["timing"], body["moves"]) == (None, None), saved.title

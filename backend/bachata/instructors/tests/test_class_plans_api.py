@@ -82,6 +82,7 @@ def test_create_answers_201_with_the_new_plan(teacher, instructor):
         "estimated_duration": 60,
         "instructor_notes": "Bring water.",
         "sequence_count": 0,
+        "total_time_minutes": 0,
         "sequences": [],
         "created_at": body["created_at"],
         "updated_at": body["updated_at"],

@@ -87,6 +87,48 @@ def test_duplicate_of_an_empty_plan(teacher, instructor, make_plan):
     assert (body["title"], body["sequences"], body["sequence_count"]) == ("Copy of Empty", [], 0)
 
 
+def test_duplicate_with_a_new_title_and_without_the_sequences(teacher, lesson):
+    plan, _ = lesson
+    body = teacher.post(
+        plan_url(plan, "/duplicate"), {"title": "Monday class", "include_sequences": False}, format="json"
+    ).json()
+    assert (body["title"], body["sequences"], body["sequence_count"]) == ("Monday class", [], 0)
+    assert body["instructor_notes"] == "Mirror on the left."
+    with_them = teacher.post(plan_url(plan, "/duplicate"), {"title": "Tuesday"}, format="json").json()
+    assert (with_them["title"], with_them["sequence_count"]) == ("Tuesday", 3)
+    assert_error(teacher.post(plan_url(plan, "/duplicate"), {"title": ""}, format="json"), 400, field="title")
+    assert_error(
+        teacher.post(plan_url(plan, "/duplicate"), {"title": "x" * 201}, format="json"), 400, field="title"
+    )
+    assert ClassPlan.objects.count() == 3  # the refused ones made nothing
+
+
+def test_the_list_gives_each_plans_total_time_as_the_summary_counts_it(
+    teacher, lesson, instructor, make_plan
+):
+    plan, _ = lesson
+    make_plan(instructor, title="Empty")
+    rows = {row["title"]: row for row in teacher.get("/api/instructors/class-plans").json()["results"]}
+    summary = teacher.get(plan_url(plan, "/summary")).json()
+    assert rows["Sunday class"]["total_time_minutes"] == summary["total_time_minutes"] == 16
+    assert rows["Empty"]["total_time_minutes"] == 0
+    assert teacher.get(plan_url(plan)).json()["total_time_minutes"] == 16
+
+
+def test_recommendations_notice_a_step_back_and_a_plan_that_runs_over(
+    teacher, instructor, make_plan, make_sequence, make_choreography
+):
+    plan = make_plan(instructor, difficulty_level="advanced", estimated_duration=10)
+    make_sequence(plan, make_choreography(instructor, difficulty="advanced"), estimated_time=8)
+    make_sequence(plan, make_choreography(instructor, difficulty="beginner"), estimated_time=5)
+    assert teacher.get(plan_url(plan, "/summary")).json()["recommendations"] == [
+        "Sequence 2 (beginner) comes after a harder one (advanced): move it earlier so that the class builds up.",
+        "The sequences take 13 min, more than the 10 min planned: shorten or remove one.",
+    ]
+    page = teacher.get(plan_url(plan, "/export?format=html")).content.decode()
+    assert "Recommendations" in page and "more than the 10 min planned" in page
+
+
 # ---- Summary ----
 
 
@@ -102,6 +144,13 @@ def test_summary_adds_up_the_plan(teacher, lesson):
         "difficulty_progression": ["beginner", "intermediate", "advanced"],
         "is_progressive": True,
         "estimated_duration": 60,
+        "recommendations": [
+            "Sequence 3 is harder than the class's intermediate level.",
+            "The sequences fill 16 of the 60 min planned: there is room for another choreography or more "
+            "practice time.",
+            "1 sequence has no estimated time, so only the video's length counts: add time for teaching and "
+            "practice.",
+        ],
     }
 
 
@@ -152,6 +201,7 @@ def test_summary_of_an_empty_plan(teacher, instructor, make_plan):
         "difficulty_progression": [],
         "is_progressive": True,
         "estimated_duration": None,
+        "recommendations": ["Add choreographies from your collection to build this class."],
     }
 
 
