@@ -17,6 +17,7 @@ ERROR_RESPONSES = {
     "404": "Not found (or not yours).",
     "409": "Conflicts with the object's current state.",
     "413": "The upload is too large.",
+    "415": "The body is not in a format this endpoint accepts (JSON, or multipart for uploads).",
     "429": "Too many requests (see Retry-After).",
     "503": "A service the API needs is unavailable; try again later.",
 }

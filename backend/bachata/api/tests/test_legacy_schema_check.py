@@ -92,7 +92,7 @@ def test_any_drift_is_reported_and_fails(legacy_db, drift, reported):
         assert error and "do not adopt" in error
 
 
-def test_after_adoption_only_our_nullable_column_is_new(legacy_db):
+def test_after_adoption_only_our_nullable_columns_are_new(legacy_db):
     migrate = subprocess.run(
         [sys.executable, "backend/manage.py", "migrate", "--no-input"],
         cwd=REPO_ROOT,
@@ -103,11 +103,14 @@ def test_after_adoption_only_our_nullable_column_is_new(legacy_db):
     )
     assert migrate.returncode == 0, migrate.stderr
     output, error = check(legacy_db)
-    assert error == "1 difference(s) from the legacy DDL: do not adopt, see above"
-    assert "DIFFERS column choreography_tasks.job_execution_name: not in the legacy DDL" in output
+    ours = ("choreography_tasks.job_execution_name", "saved_choreographies.thumbnail_key")
+    assert error == f"{len(ours)} difference(s) from the legacy DDL: do not adopt, see above"
+    for column in ours:
+        assert f"DIFFERS column {column}: not in the legacy DDL" in output
     output, error = check(legacy_db, "--after-adoption")
     assert error is None, output
-    assert "ALLOWED column choreography_tasks.job_execution_name" in output
+    for column in ours:
+        assert f"ALLOWED column {column}" in output
     assert "OK: the schema matches the legacy DDL (plus our additive columns)" in output
 
 
