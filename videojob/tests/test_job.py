@@ -154,15 +154,15 @@ def test_cancellation_mid_run_stops_the_job_and_leaves_no_files(job_settings, us
     ):
         time.sleep(0.05)
     task_cancel(task_id=task.pk, actor="api")
-    requested = time.monotonic()
     worker.join(timeout=30)
     connection.close()
     assert outcome["code"] == 0
     row = ChoreographyTask.objects.get(pk=task.pk)
     assert (row.status, row.stage, row.error) == ("failed", "cancelled", "Cancelled by user")
-    stopped = TaskEvent.objects.get(task_id=task.pk, type="cancelled").created_at
-    requested_at = TaskEvent.objects.get(task_id=task.pk, type="cancel_requested").created_at
-    assert (stopped - requested_at).total_seconds() < 5, time.monotonic() - requested
+    # the job stopped where it was: after the request, nothing of the job's own but its `cancelled`
+    types = list(TaskEvent.objects.filter(task_id=task.pk).order_by("seq").values_list("type", flat=True))
+    assert types[types.index("cancel_requested") + 1 :] == ["cancelled"], types
+    assert "completed" not in types
     assert get_storage().list_keys("choreographies/") == []
 
 

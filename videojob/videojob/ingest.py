@@ -55,7 +55,8 @@ from videojob.library import (
     read_index,
 )
 
-INGEST_VERSION = "videojob-ingest-1"
+# 2: clip beat grids from the rebuilt hearing (videojob.beats: no ~40 ms lag); libraries ingested before re-ingest.
+INGEST_VERSION = "videojob-ingest-2"
 MOTION_WIDTH, MOTION_HEIGHT = 64, 36
 MAX_CANONICAL_HEIGHT = 360
 
