@@ -312,10 +312,32 @@ def test_real_weights_find_the_couple_in_a_real_clip(pose_estimator, real_move_l
             assert person.height > 0.4 * frames[0][1].shape[0]  # a dancer, not a speck
 
 
-def test_generated_disc_dancers_are_not_people(pose_estimator, demo_library_dir):
+def _disc_clip(path, seconds=2.0, fps=30, size=(320, 180)):
+    """Two coloured discs sliding about: moving shapes that are not people (what the first demo library showed)."""
+    import av
+    import numpy as np
+
+    width, height = size
+    ys, xs = np.mgrid[0:height, 0:width]
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for index in range(int(seconds * fps)):
+            picture = np.full((height, width, 3), 235, dtype=np.uint8)
+            for centre_x, colour in ((80 + index, (200, 40, 40)), (240 - index, (40, 60, 200))):
+                disc = (xs - centre_x) ** 2 / 30**2 + (ys - 90) ** 2 / 45**2 <= 1
+                picture[disc] = colour
+            for packet in stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def test_moving_discs_are_not_people(pose_estimator, tmp_path):
     from videojob.pose import clip_pose_features
 
-    clip = next(demo_library_dir.rglob("*.mp4"))
+    clip = _disc_clip(tmp_path / "discs.mp4")
     features = clip_pose_features(clip, pose_estimator, max_frames=8)
     fields = features.document_fields()
     assert fields["detection_rate"] == 0.0 and fields["pose_frames"] == 8
