@@ -117,5 +117,7 @@ def test_a_failed_tasks_error_names_no_server_path(user):
     assert row.status == "failed" and row.error.startswith("Music analysis failed:")
     media_root = str(Path(settings.MEDIA_ROOT).resolve())
     assert media_root not in row.error and str(settings.MEDIA_ROOT) not in row.error
-    assert row.error == "Music analysis failed: the file is not audio we can read"  # readable, nothing internal
+    assert (
+        row.error == "Music analysis failed: the file is not audio we can read"
+    )  # readable, nothing internal
     assert row.error.count("/") == 0, row.error
