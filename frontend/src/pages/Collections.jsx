@@ -4,6 +4,7 @@ import { Link, useSearchParams } from 'react-router-dom';
 import ChoreographyCard from '../components/ChoreographyCard.jsx';
 import ConfirmDialog from '../components/ConfirmDialog.jsx';
 import Heading from '../components/Heading.jsx';
+import Pager from '../components/Pager.jsx';
 import { Empty, ErrorMessage, Loading } from '../components/Status.jsx';
 import { getJson, request } from '../utils/api.js';
 import { DIFFICULTIES, formatDuration, usePage } from '../utils/page.js';
@@ -197,19 +198,12 @@ export default function Collections() {
           </ul>
         ) : null}
       </div>
-      {pages > 1 ? (
-        <nav aria-label="Pages" className="flex flex-wrap items-center justify-center gap-3">
-          <button type="button" className="btn-secondary" disabled={page <= 1} onClick={() => update({ page: String(page - 1) })}>
-            Previous page
-          </button>
-          <span>
-            Page {page} of {pages}
-          </span>
-          <button type="button" className="btn-secondary" disabled={page >= pages} onClick={() => update({ page: String(page + 1) })}>
-            Next page
-          </button>
-        </nav>
-      ) : null}
+      <Pager
+        page={page}
+        pages={pages}
+        onPage={(n) => update({ page: String(n) })}
+        className="flex flex-wrap items-center justify-center gap-3"
+      />
       {stats?.total_count ? (
         <div className="border-t border-slate-200 pt-4">
           <button type="button" className="btn-danger" onClick={() => setDeletingAll(true)}>

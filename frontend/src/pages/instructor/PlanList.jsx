@@ -3,6 +3,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 
 import ConfirmDialog from '../../components/ConfirmDialog.jsx';
 import Heading from '../../components/Heading.jsx';
+import Pager from '../../components/Pager.jsx';
 import { Empty, ErrorMessage, Loading } from '../../components/Status.jsx';
 import { getJson, request } from '../../utils/api.js';
 import { DIFFICULTIES, usePage } from '../../utils/page.js';
@@ -163,19 +164,7 @@ export default function PlanList() {
           ))}
         </ul>
       ) : null}
-      {pages > 1 ? (
-        <nav aria-label="Pages" className="flex items-center gap-3">
-          <button type="button" className="btn-secondary" disabled={page <= 1} onClick={() => update({ page: String(page - 1) })}>
-            Previous page
-          </button>
-          <span>
-            Page {page} of {pages}
-          </span>
-          <button type="button" className="btn-secondary" disabled={page >= pages} onClick={() => update({ page: String(page + 1) })}>
-            Next page
-          </button>
-        </nav>
-      ) : null}
+      <Pager page={page} pages={pages} onPage={(n) => update({ page: String(n) })} />
       <ConfirmDialog
         open={Boolean(deleting)}
         title="Delete this class plan?"
