@@ -4,10 +4,11 @@ import { Link, useSearchParams } from 'react-router-dom';
 import ChoreographyCard from '../components/ChoreographyCard.jsx';
 import ConfirmDialog from '../components/ConfirmDialog.jsx';
 import Heading from '../components/Heading.jsx';
+import { LevelSelect, SearchInput } from '../components/ListControls.jsx';
 import Pager from '../components/Pager.jsx';
 import { Empty, ErrorMessage, Loading } from '../components/Status.jsx';
 import { getJson, request } from '../utils/api.js';
-import { DIFFICULTIES, formatDuration, usePage } from '../utils/page.js';
+import { formatDuration, usePage } from '../utils/page.js';
 
 const SORTS = [
   ['-created_at', 'Newest first'],
@@ -134,25 +135,8 @@ export default function Collections() {
         e.preventDefault();
         update({ search: query.trim() });
       }}>
-        <div className="flex flex-col gap-1">
-          <label htmlFor="search" className="font-medium">
-            Search titles
-          </label>
-          <input id="search" type="search" value={query} onChange={(e) => setQuery(e.target.value)} className="min-h-11 rounded-md border border-slate-400 px-3" />
-        </div>
-        <div className="flex flex-col gap-1">
-          <label htmlFor="difficulty-filter" className="font-medium">
-            Difficulty
-          </label>
-          <select id="difficulty-filter" value={difficulty} onChange={(e) => update({ difficulty: e.target.value })} className="min-h-11 rounded-md border border-slate-400 bg-white px-3">
-            <option value="">All levels</option>
-            {DIFFICULTIES.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SearchInput id="search" label="Search titles" value={query} onChange={(e) => setQuery(e.target.value)} />
+        <LevelSelect id="difficulty-filter" label="Difficulty" value={difficulty} onChange={(e) => update({ difficulty: e.target.value })} />
         <div className="flex flex-col gap-1">
           <label htmlFor="ordering" className="font-medium">
             Sort by

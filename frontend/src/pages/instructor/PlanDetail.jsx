@@ -5,6 +5,7 @@ import ConfirmDialog from '../../components/ConfirmDialog.jsx';
 import ErrorSummary from '../../components/ErrorSummary.jsx';
 import Field from '../../components/Field.jsx';
 import Heading from '../../components/Heading.jsx';
+import { SearchInput } from '../../components/ListControls.jsx';
 import { Empty, ErrorMessage, Loading } from '../../components/Status.jsx';
 import { getJson, request } from '../../utils/api.js';
 import { formatDuration, usePage } from '../../utils/page.js';
@@ -163,18 +164,12 @@ function AddFromCollection({ planId, onAdded }) {
           find(search.trim());
         }}
       >
-        <div className="flex flex-col gap-1">
-          <label htmlFor="collection-search" className="font-medium">
-            Search your choreographies
-          </label>
-          <input
-            id="collection-search"
-            type="search"
-            className="min-h-11 rounded-md border border-slate-400 px-3"
-            value={search}
-            onChange={(event) => setSearch(event.target.value)}
-          />
-        </div>
+        <SearchInput
+          id="collection-search"
+          label="Search your choreographies"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+        />
         <button type="submit" className="btn-secondary">
           Search
         </button>

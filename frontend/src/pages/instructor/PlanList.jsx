@@ -3,10 +3,11 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 
 import ConfirmDialog from '../../components/ConfirmDialog.jsx';
 import Heading from '../../components/Heading.jsx';
+import { LevelSelect, SearchInput } from '../../components/ListControls.jsx';
 import Pager from '../../components/Pager.jsx';
 import { Empty, ErrorMessage, Loading } from '../../components/Status.jsx';
 import { getJson, request } from '../../utils/api.js';
-import { DIFFICULTIES, usePage } from '../../utils/page.js';
+import { usePage } from '../../utils/page.js';
 import DuplicateDialog from './DuplicateDialog.jsx';
 import { levelLabel, minutes } from './format.js';
 
@@ -92,36 +93,8 @@ export default function PlanList() {
           update({ search: searchText.trim() });
         }}
       >
-        <div className="flex flex-col gap-1">
-          <label htmlFor="plan-search" className="font-medium">
-            Search titles
-          </label>
-          <input
-            id="plan-search"
-            type="search"
-            className="min-h-11 rounded-md border border-slate-400 px-3"
-            value={searchText}
-            onChange={(event) => setSearchText(event.target.value)}
-          />
-        </div>
-        <div className="flex flex-col gap-1">
-          <label htmlFor="plan-level" className="font-medium">
-            Level
-          </label>
-          <select
-            id="plan-level"
-            className="min-h-11 rounded-md border border-slate-400 bg-white px-3"
-            value={level}
-            onChange={(event) => update({ level: event.target.value })}
-          >
-            <option value="">All levels</option>
-            {DIFFICULTIES.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SearchInput id="plan-search" label="Search titles" value={searchText} onChange={(event) => setSearchText(event.target.value)} />
+        <LevelSelect id="plan-level" label="Level" value={level} onChange={(event) => update({ level: event.target.value })} />
         <button type="submit" className="btn-secondary">
           Search
         </button>
