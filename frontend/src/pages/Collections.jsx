@@ -8,7 +8,7 @@ import { LevelSelect, SearchInput } from '../components/ListControls.jsx';
 import Pager from '../components/Pager.jsx';
 import { Empty, ErrorMessage, Loading } from '../components/Status.jsx';
 import { getJson, request } from '../utils/api.js';
-import { formatDuration, usePage } from '../utils/page.js';
+import { formatDuration, usePage, withChanges } from '../utils/page.js';
 
 const SORTS = [
   ['-created_at', 'Newest first'],
@@ -63,12 +63,7 @@ export default function Collections() {
   const [notice, setNotice] = useState('');
   const [actionError, setActionError] = useState(null);
 
-  const update = (changes) => {
-    const next = new URLSearchParams(params);
-    Object.entries(changes).forEach(([name, value]) => (value ? next.set(name, value) : next.delete(name)));
-    if (!('page' in changes)) next.delete('page');
-    setParams(next, { replace: true });
-  };
+  const update = (changes) => setParams(withChanges(params, changes), { replace: true });
 
   // Search as the user types, a moment after they stop.
   useEffect(() => {

@@ -7,7 +7,7 @@ import { LevelSelect, SearchInput } from '../../components/ListControls.jsx';
 import Pager from '../../components/Pager.jsx';
 import { Empty, ErrorMessage, Loading } from '../../components/Status.jsx';
 import { getJson, request } from '../../utils/api.js';
-import { usePage } from '../../utils/page.js';
+import { usePage, withChanges } from '../../utils/page.js';
 import DuplicateDialog from './DuplicateDialog.jsx';
 import { levelLabel, minutes } from './format.js';
 
@@ -43,15 +43,7 @@ export default function PlanList() {
     return () => controller.abort();
   }, [search, level, page, reload]);
 
-  const update = (changes) => {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value) next.set(key, value);
-      else next.delete(key);
-    }
-    if (!('page' in changes)) next.delete('page');
-    setParams(next);
-  };
+  const update = (changes) => setParams(withChanges(params, changes));
 
   const remove = async () => {
     setBusy(true);
