@@ -256,18 +256,7 @@ def table(results: list[dict], label: str) -> list[str]:
     ]
 
     def cell(part: str, key: str, kind: str) -> str:
-        rows = [r for r in results if r["part"] == part]
-        if kind == "count":
-            hits = sum(bool(r[key]) for r in rows)
-            return f"{hits} of {len(rows)}"
-        mean, median = summarise(rows, key)
-        if mean is None:
-            return "n/a"
-        if kind == "pct":
-            return f"{100 * mean:.0f} % / {100 * median:.0f} %"
-        if kind == "ms":
-            return f"{mean:+.1f} / {median:+.1f} ms"
-        return f"{mean:.2f} / {median:.2f}"
+        return _cell([r for r in results if r["part"] == part], key, kind)
 
     for title, key, kind in (
         ("tempo at the right level (BPM within 4 %)", "tempo_right", "count"),

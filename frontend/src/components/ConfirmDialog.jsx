@@ -1,20 +1,11 @@
-import { useEffect, useId, useRef } from 'react';
+import { useId } from 'react';
+
+import { useModal } from './modal.js';
 
 // A modal confirmation on the native <dialog> (focus trapped and restored by the browser, Escape closes).
 export default function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, onCancel, busy, confirmDisabled }) {
-  const ref = useRef(null);
+  const ref = useModal(open);
   const titleId = useId();
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) {
-      if (dialog.showModal) dialog.showModal();
-      else dialog.setAttribute('open', '');
-    } else if (!open && dialog.open) {
-      if (dialog.close) dialog.close();
-      else dialog.removeAttribute('open');
-    }
-  }, [open]);
   return (
     <dialog
       ref={ref}

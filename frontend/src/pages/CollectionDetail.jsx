@@ -9,6 +9,7 @@ import { ErrorMessage, Loading } from '../components/Status.jsx';
 import Player from '../components/player/Player.jsx';
 import { getJson, request } from '../utils/api.js';
 import { DIFFICULTIES, formatDate, formatDuration, usePage } from '../utils/page.js';
+import { useSubmit } from '../utils/submit.js';
 
 function Facts({ title, facts }) {
   const shown = facts.filter(([, value]) => value !== undefined && value !== null && value !== '');
@@ -40,27 +41,16 @@ function sourceLabel(source) {
 
 function EditForm({ item, onSaved }) {
   const [values, setValues] = useState({ title: item.title, difficulty: item.difficulty });
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
   const [done, setDone] = useState('');
   const change = (event) => {
     setDone('');
     setValues({ ...values, [event.target.name]: event.target.value });
   };
-  const submit = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const { data } = await request(`/api/collections/${item.id}`, { method: 'PATCH', body: values });
-      onSaved(data);
-      setDone('Your changes are saved.');
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useSubmit(async () => {
+    const { data } = await request(`/api/collections/${item.id}`, { method: 'PATCH', body: values });
+    onSaved(data);
+    setDone('Your changes are saved.');
+  });
   return (
     <form noValidate onSubmit={submit} className="card flex flex-col gap-3" aria-labelledby="edit-title">
       <h2 id="edit-title" className="text-lg font-bold">

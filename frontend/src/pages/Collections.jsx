@@ -4,9 +4,11 @@ import { Link, useSearchParams } from 'react-router-dom';
 import ChoreographyCard from '../components/ChoreographyCard.jsx';
 import ConfirmDialog from '../components/ConfirmDialog.jsx';
 import Heading from '../components/Heading.jsx';
+import { LevelSelect, SearchInput } from '../components/ListControls.jsx';
+import Pager from '../components/Pager.jsx';
 import { Empty, ErrorMessage, Loading } from '../components/Status.jsx';
 import { getJson, request } from '../utils/api.js';
-import { DIFFICULTIES, formatDuration, usePage } from '../utils/page.js';
+import { formatDuration, usePage, withChanges } from '../utils/page.js';
 
 const SORTS = [
   ['-created_at', 'Newest first'],
@@ -61,12 +63,7 @@ export default function Collections() {
   const [notice, setNotice] = useState('');
   const [actionError, setActionError] = useState(null);
 
-  const update = (changes) => {
-    const next = new URLSearchParams(params);
-    Object.entries(changes).forEach(([name, value]) => (value ? next.set(name, value) : next.delete(name)));
-    if (!('page' in changes)) next.delete('page');
-    setParams(next, { replace: true });
-  };
+  const update = (changes) => setParams(withChanges(params, changes), { replace: true });
 
   // Search as the user types, a moment after they stop.
   useEffect(() => {
@@ -133,25 +130,8 @@ export default function Collections() {
         e.preventDefault();
         update({ search: query.trim() });
       }}>
-        <div className="flex flex-col gap-1">
-          <label htmlFor="search" className="font-medium">
-            Search titles
-          </label>
-          <input id="search" type="search" value={query} onChange={(e) => setQuery(e.target.value)} className="min-h-11 rounded-md border border-slate-400 px-3" />
-        </div>
-        <div className="flex flex-col gap-1">
-          <label htmlFor="difficulty-filter" className="font-medium">
-            Difficulty
-          </label>
-          <select id="difficulty-filter" value={difficulty} onChange={(e) => update({ difficulty: e.target.value })} className="min-h-11 rounded-md border border-slate-400 bg-white px-3">
-            <option value="">All levels</option>
-            {DIFFICULTIES.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SearchInput id="search" label="Search titles" value={query} onChange={(e) => setQuery(e.target.value)} />
+        <LevelSelect id="difficulty-filter" label="Difficulty" value={difficulty} onChange={(e) => update({ difficulty: e.target.value })} />
         <div className="flex flex-col gap-1">
           <label htmlFor="ordering" className="font-medium">
             Sort by
@@ -197,19 +177,12 @@ export default function Collections() {
           </ul>
         ) : null}
       </div>
-      {pages > 1 ? (
-        <nav aria-label="Pages" className="flex flex-wrap items-center justify-center gap-3">
-          <button type="button" className="btn-secondary" disabled={page <= 1} onClick={() => update({ page: String(page - 1) })}>
-            Previous page
-          </button>
-          <span>
-            Page {page} of {pages}
-          </span>
-          <button type="button" className="btn-secondary" disabled={page >= pages} onClick={() => update({ page: String(page + 1) })}>
-            Next page
-          </button>
-        </nav>
-      ) : null}
+      <Pager
+        page={page}
+        pages={pages}
+        onPage={(n) => update({ page: String(n) })}
+        className="flex flex-wrap items-center justify-center gap-3"
+      />
       {stats?.total_count ? (
         <div className="border-t border-slate-200 pt-4">
           <button type="button" className="btn-danger" onClick={() => setDeletingAll(true)}>

@@ -5,6 +5,7 @@ import Field from '../components/Field.jsx';
 import Heading from '../components/Heading.jsx';
 import { request, setAccessToken } from '../utils/api.js';
 import { usePage } from '../utils/page.js';
+import { useSubmit } from '../utils/submit.js';
 
 function Details({ user, onChange }) {
   const [values, setValues] = useState({
@@ -12,27 +13,16 @@ function Details({ user, onChange }) {
     email: user.email || '',
     auto_save: user.preferences?.auto_save_choreographies ?? true,
   });
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
   const [done, setDone] = useState('');
-  const submit = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
+  const { submit, busy, error } = useSubmit(async () => {
     setDone('');
-    try {
-      const { data } = await request('/api/auth/me', {
-        method: 'PATCH',
-        body: { display_name: values.display_name, email: values.email, preferences: { auto_save_choreographies: values.auto_save } },
-      });
-      onChange(data);
-      setDone('Your profile is saved.');
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+    const { data } = await request('/api/auth/me', {
+      method: 'PATCH',
+      body: { display_name: values.display_name, email: values.email, preferences: { auto_save_choreographies: values.auto_save } },
+    });
+    onChange(data);
+    setDone('Your profile is saved.');
+  });
   const fields = error?.fields || {};
   return (
     <form noValidate onSubmit={submit} className="card flex flex-col gap-4" aria-labelledby="details-title">
@@ -77,25 +67,14 @@ function Details({ user, onChange }) {
 
 function Password() {
   const [values, setValues] = useState({ current_password: '', new_password: '' });
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
   const [done, setDone] = useState('');
-  const submit = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
+  const { submit, busy, error } = useSubmit(async () => {
     setDone('');
-    try {
-      const { data } = await request('/api/auth/password', { method: 'POST', body: values });
-      setAccessToken(data.access);
-      setValues({ current_password: '', new_password: '' });
-      setDone('Your password is changed. Your other devices are logged out.');
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+    const { data } = await request('/api/auth/password', { method: 'POST', body: values });
+    setAccessToken(data.access);
+    setValues({ current_password: '', new_password: '' });
+    setDone('Your password is changed. Your other devices are logged out.');
+  });
   const change = (event) => setValues({ ...values, [event.target.name]: event.target.value });
   return (
     <form noValidate onSubmit={submit} className="card flex flex-col gap-4" aria-labelledby="password-title">

@@ -6,6 +6,7 @@ import Field from '../components/Field.jsx';
 import Heading from '../components/Heading.jsx';
 import { authenticate } from '../utils/api.js';
 import { safeNext, usePage } from '../utils/page.js';
+import { useSubmit } from '../utils/submit.js';
 
 const LABELS = { username: 'Username', email: 'Email', display_name: 'Display name', password: 'Password' };
 
@@ -15,25 +16,18 @@ export default function Register({ user, onSignedIn }) {
   const navigate = useNavigate();
   const next = safeNext(params.get('next'));
   const [values, setValues] = useState({ username: '', email: '', display_name: '', password: '' });
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
+  const { submit, busy, error } = useSubmit(
+    async () => {
+      const data = await authenticate('register', values);
+      onSignedIn(data.user);
+      navigate(next === '/' ? '/generate' : next, { replace: true });
+    },
+    { leaves: true },
+  );
 
   if (user && !busy) return <Navigate to={next} replace />;
 
   const change = (event) => setValues({ ...values, [event.target.name]: event.target.value });
-  const submit = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const data = await authenticate('register', values);
-      onSignedIn(data.user);
-      navigate(next === '/' ? '/generate' : next, { replace: true });
-    } catch (failure) {
-      setError(failure);
-      setBusy(false);
-    }
-  };
   const fields = error?.fields || {};
 
   return (

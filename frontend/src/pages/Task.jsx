@@ -10,6 +10,7 @@ import { ErrorMessage, Loading } from '../components/Status.jsx';
 import Player from '../components/player/Player.jsx';
 import { request } from '../utils/api.js';
 import { DIFFICULTIES, usePage } from '../utils/page.js';
+import { useSubmit } from '../utils/submit.js';
 
 export const POLL_MS = 2000;
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -119,22 +120,11 @@ function Stepper({ stage, status }) {
 
 function SaveForm({ task }) {
   const [values, setValues] = useState({ title: '', difficulty: 'intermediate' });
-  const [error, setError] = useState(null);
   const [saved, setSaved] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const { data } = await request('/api/collections', { method: 'POST', body: { task_id: task.task_id, ...values } });
-      setSaved(data);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useSubmit(async () => {
+    const { data } = await request('/api/collections', { method: 'POST', body: { task_id: task.task_id, ...values } });
+    setSaved(data);
+  });
   if (saved) {
     return (
       <p role="status" className="rounded-md bg-green-50 p-3 text-green-900">

@@ -47,3 +47,15 @@ export const DIFFICULTIES = [
 export function safeNext(value) {
   return value && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/';
 }
+
+// A list page's query string with `changes` applied: an empty value removes its key, and any change other
+// than the page itself goes back to page one.
+export function withChanges(params, changes) {
+  const next = new URLSearchParams(params);
+  for (const [key, value] of Object.entries(changes)) {
+    if (value) next.set(key, value);
+    else next.delete(key);
+  }
+  if (!('page' in changes)) next.delete('page');
+  return next;
+}

@@ -1,23 +1,12 @@
-import { useEffect, useId, useRef } from 'react';
+import { useId } from 'react';
 
+import { useModal } from '../modal.js';
 import { KEYS } from './keys.js';
 
 // The list of the player's keys, in a native modal dialog (focus is trapped and Escape closes it).
 export default function HelpDialog({ open, onClose }) {
-  const ref = useRef(null);
+  const ref = useModal(open);
   const titleId = useId();
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) {
-      if (typeof dialog.showModal === 'function') dialog.showModal();
-      else dialog.setAttribute('open', '');
-    } else if (!open && dialog.open) {
-      if (typeof dialog.close === 'function') dialog.close();
-      else dialog.removeAttribute('open');
-    }
-  }, [open]);
 
   return (
     <dialog

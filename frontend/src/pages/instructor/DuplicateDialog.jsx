@@ -1,33 +1,25 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 
 import ErrorSummary from '../../components/ErrorSummary.jsx';
 import Field from '../../components/Field.jsx';
+import { useModal } from '../../components/modal.js';
 import { request } from '../../utils/api.js';
 
 // Duplicate a plan: a new title (the API's "Copy of …" when left as it is) and whether to copy the sequences.
 export default function DuplicateDialog({ plan, onCancel, onDone }) {
-  const ref = useRef(null);
+  const ref = useModal(Boolean(plan));
   const titleId = useId();
   const [title, setTitle] = useState('');
   const [withSequences, setWithSequences] = useState(true);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
 
+  // Each plan opened starts from its own suggested title, with its sequences, and no old error.
   useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (plan) {
-      setTitle(`Copy of ${plan.title}`.slice(0, 200));
-      setWithSequences(true);
-      setError(null);
-      if (!dialog.open) {
-        if (dialog.showModal) dialog.showModal();
-        else dialog.setAttribute('open', '');
-      }
-    } else if (dialog.open) {
-      if (dialog.close) dialog.close();
-      else dialog.removeAttribute('open');
-    }
+    if (!plan) return;
+    setTitle(`Copy of ${plan.title}`.slice(0, 200));
+    setWithSequences(true);
+    setError(null);
   }, [plan]);
 
   const submit = async (event) => {

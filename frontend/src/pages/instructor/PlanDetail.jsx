@@ -5,9 +5,11 @@ import ConfirmDialog from '../../components/ConfirmDialog.jsx';
 import ErrorSummary from '../../components/ErrorSummary.jsx';
 import Field from '../../components/Field.jsx';
 import Heading from '../../components/Heading.jsx';
+import { SearchInput } from '../../components/ListControls.jsx';
 import { Empty, ErrorMessage, Loading } from '../../components/Status.jsx';
 import { getJson, request } from '../../utils/api.js';
 import { formatDuration, usePage } from '../../utils/page.js';
+import { useSubmit } from '../../utils/submit.js';
 import DuplicateDialog from './DuplicateDialog.jsx';
 import { levelLabel, minutes } from './format.js';
 
@@ -58,31 +60,20 @@ function Summary({ summary }) {
 
 function SequenceEditor({ planId, sequence, onSaved }) {
   const [values, setValues] = useState({ notes: sequence.notes, estimated_time: sequence.estimated_time ?? '' });
-  const [error, setError] = useState(null);
   const [done, setDone] = useState('');
-  const [busy, setBusy] = useState(false);
   const id = `seq-${sequence.id}`;
-  const submit = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
+  const { submit, busy, error } = useSubmit(async () => {
     setDone('');
-    try {
-      const { data } = await request(`/api/instructors/class-plans/${planId}/sequences/${sequence.id}`, {
-        method: 'PATCH',
-        body: {
-          notes: values.notes,
-          estimated_time: values.estimated_time === '' ? null : Number(values.estimated_time),
-        },
-      });
-      setDone('Saved.');
-      onSaved(data);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+    const { data } = await request(`/api/instructors/class-plans/${planId}/sequences/${sequence.id}`, {
+      method: 'PATCH',
+      body: {
+        notes: values.notes,
+        estimated_time: values.estimated_time === '' ? null : Number(values.estimated_time),
+      },
+    });
+    setDone('Saved.');
+    onSaved(data);
+  });
   return (
     <form noValidate onSubmit={submit} className="flex flex-col gap-2" aria-label={`Notes for ${sequence.choreography.title}`}>
       <ErrorSummary
@@ -173,18 +164,12 @@ function AddFromCollection({ planId, onAdded }) {
           find(search.trim());
         }}
       >
-        <div className="flex flex-col gap-1">
-          <label htmlFor="collection-search" className="font-medium">
-            Search your choreographies
-          </label>
-          <input
-            id="collection-search"
-            type="search"
-            className="min-h-11 rounded-md border border-slate-400 px-3"
-            value={search}
-            onChange={(event) => setSearch(event.target.value)}
-          />
-        </div>
+        <SearchInput
+          id="collection-search"
+          label="Search your choreographies"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+        />
         <button type="submit" className="btn-secondary">
           Search
         </button>

@@ -7,6 +7,7 @@ import Heading from '../../components/Heading.jsx';
 import { ErrorMessage, Loading } from '../../components/Status.jsx';
 import { getJson, request } from '../../utils/api.js';
 import { DIFFICULTIES, usePage } from '../../utils/page.js';
+import { useSubmit } from '../../utils/submit.js';
 
 const EMPTY = { title: '', description: '', difficulty_level: 'beginner', estimated_duration: '', instructor_notes: '' };
 const LABELS = {
@@ -26,8 +27,6 @@ export default function PlanForm() {
   const [values, setValues] = useState(EMPTY);
   const [loading, setLoading] = useState(editing);
   const [loadError, setLoadError] = useState(null);
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
 
   useEffect(() => {
     if (!editing) return undefined;
@@ -54,25 +53,20 @@ export default function PlanForm() {
 
   const change = (event) => setValues({ ...values, [event.target.name]: event.target.value });
 
-  const submit = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    const body = {
-      ...values,
-      estimated_duration: values.estimated_duration === '' ? null : Number(values.estimated_duration),
-    };
-    try {
+  const { submit, busy, error } = useSubmit(
+    async () => {
+      const body = {
+        ...values,
+        estimated_duration: values.estimated_duration === '' ? null : Number(values.estimated_duration),
+      };
       const { data } = await request(editing ? `/api/instructors/class-plans/${planId}` : '/api/instructors/class-plans', {
         method: editing ? 'PUT' : 'POST',
         body,
       });
       navigate(`/instructor/plans/${data.id}`, { state: { notice: editing ? 'Your changes are saved.' : 'The class plan is created.' } });
-    } catch (failure) {
-      setError(failure);
-      setBusy(false);
-    }
-  };
+    },
+    { leaves: true },
+  );
 
   const errors = error?.fields || {};
   return (

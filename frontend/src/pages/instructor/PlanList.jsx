@@ -3,9 +3,11 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 
 import ConfirmDialog from '../../components/ConfirmDialog.jsx';
 import Heading from '../../components/Heading.jsx';
+import { LevelSelect, SearchInput } from '../../components/ListControls.jsx';
+import Pager from '../../components/Pager.jsx';
 import { Empty, ErrorMessage, Loading } from '../../components/Status.jsx';
 import { getJson, request } from '../../utils/api.js';
-import { DIFFICULTIES, usePage } from '../../utils/page.js';
+import { usePage, withChanges } from '../../utils/page.js';
 import DuplicateDialog from './DuplicateDialog.jsx';
 import { levelLabel, minutes } from './format.js';
 
@@ -41,15 +43,7 @@ export default function PlanList() {
     return () => controller.abort();
   }, [search, level, page, reload]);
 
-  const update = (changes) => {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value) next.set(key, value);
-      else next.delete(key);
-    }
-    if (!('page' in changes)) next.delete('page');
-    setParams(next);
-  };
+  const update = (changes) => setParams(withChanges(params, changes));
 
   const remove = async () => {
     setBusy(true);
@@ -91,36 +85,8 @@ export default function PlanList() {
           update({ search: searchText.trim() });
         }}
       >
-        <div className="flex flex-col gap-1">
-          <label htmlFor="plan-search" className="font-medium">
-            Search titles
-          </label>
-          <input
-            id="plan-search"
-            type="search"
-            className="min-h-11 rounded-md border border-slate-400 px-3"
-            value={searchText}
-            onChange={(event) => setSearchText(event.target.value)}
-          />
-        </div>
-        <div className="flex flex-col gap-1">
-          <label htmlFor="plan-level" className="font-medium">
-            Level
-          </label>
-          <select
-            id="plan-level"
-            className="min-h-11 rounded-md border border-slate-400 bg-white px-3"
-            value={level}
-            onChange={(event) => update({ level: event.target.value })}
-          >
-            <option value="">All levels</option>
-            {DIFFICULTIES.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SearchInput id="plan-search" label="Search titles" value={searchText} onChange={(event) => setSearchText(event.target.value)} />
+        <LevelSelect id="plan-level" label="Level" value={level} onChange={(event) => update({ level: event.target.value })} />
         <button type="submit" className="btn-secondary">
           Search
         </button>
@@ -163,19 +129,7 @@ export default function PlanList() {
           ))}
         </ul>
       ) : null}
-      {pages > 1 ? (
-        <nav aria-label="Pages" className="flex items-center gap-3">
-          <button type="button" className="btn-secondary" disabled={page <= 1} onClick={() => update({ page: String(page - 1) })}>
-            Previous page
-          </button>
-          <span>
-            Page {page} of {pages}
-          </span>
-          <button type="button" className="btn-secondary" disabled={page >= pages} onClick={() => update({ page: String(page + 1) })}>
-            Next page
-          </button>
-        </nav>
-      ) : null}
+      <Pager page={page} pages={pages} onPage={(n) => update({ page: String(n) })} />
       <ConfirmDialog
         open={Boolean(deleting)}
         title="Delete this class plan?"
