@@ -45,9 +45,9 @@ def json_type_error(field: serializers.Field, value) -> str | list | None:
     return None
 
 
+# Refuses body values whose JSON type is not the field's (see the module docstring). Comments, not docstrings,
+# on these classes: drf-spectacular would print an inherited docstring as every request schema's description.
 class StrictJSONMixin:
-    """Refuse body values whose JSON type is not the field's (see the module docstring)."""
-
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             errors = {}
@@ -62,8 +62,7 @@ class StrictJSONMixin:
         return super().to_internal_value(data)
 
 
-# The base of every JSON request-body serializer. (A comment, not a docstring: drf-spectacular would print a
-# docstring as the description of every request schema.)
+# The base of every JSON request-body serializer.
 class StrictJSONSerializer(StrictJSONMixin, serializers.Serializer):
     pass
 
