@@ -62,8 +62,10 @@ def _in_process_requests():
 @schema.parametrize()
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_contract(case, bearer):
-    # Left out: positive_data_acceptance (business rules such as one song source, password strength and
-    # ownership refuse some schema-valid requests with a documented 4xx, as they should).
+    # Left out: positive_data_acceptance. Rules no JSON Schema states refuse some schema-valid requests with a
+    # documented 4xx, as they should: password strength, tokens and ids that must exist and be yours, the song
+    # link/upload must be real audio, whitespace-only text counts as blank, and lone surrogates or NUL anywhere
+    # in a body (even under an ignored key) are refused.
     # What stays: no 5xx, documented status codes, content types, headers and response bodies, and
     # negative_data_rejection: a request the schema calls invalid (a number for a text field, a value out of its
     # range or enum, a missing required field, `?page=`) is refused with a 4xx (bachata.api.fields).

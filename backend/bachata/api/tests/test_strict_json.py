@@ -184,3 +184,18 @@ def test_a_page_that_is_not_a_whole_number_is_a_400(api, page):
 @pytest.mark.django_db
 def test_page_one_still_lists(api):
     assert api.get("/api/choreography/tasks", {"page": "1"}).json()["results"] == []
+
+
+def test_the_schema_states_the_cross_field_rules_and_no_borrowed_descriptions():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    assert (
+        "description" not in schemas["RefreshRequest"]
+    )  # the strict base's own notes stay out of the schema
+    assert schemas["LoginRequest"]["anyOf"] == [{"required": ["username"]}, {"required": ["email"]}]
+    assert [rule["required"] for rule in schemas["GenerateRequestRequest"]["oneOf"]] == [
+        ["audio_input"],
+        ["song_id"],
+        ["upload_id"],
+    ]
