@@ -253,6 +253,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "bachata.api.schema.add_error_responses",
+        "bachata.api.schema.state_body_rules",
     ],
 }
 

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from bachata.api.fields import StrictJSONSerializer
 from bachata.api.media import media_url
 from bachata.moves.vocabulary import ENERGY_LEVELS, STYLES
 from bachata.vocabulary import Difficulty
@@ -9,7 +10,7 @@ from .ledger.vocabulary import API_STATUSES, api_status
 from .models import ChoreographyTask, TaskEvent
 
 
-class GenerateRequestSerializer(serializers.Serializer):
+class GenerateRequestSerializer(StrictJSONSerializer):
     audio_input = serializers.CharField(
         required=False,
         allow_blank=False,

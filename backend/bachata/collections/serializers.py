@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from bachata.api.fields import StrictJSONSerializer
 from bachata.api.media import media_url
 from bachata.vocabulary import Difficulty
 
@@ -83,13 +84,13 @@ class CollectionQuerySerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class SaveFromTaskSerializer(serializers.Serializer):
+class SaveFromTaskSerializer(StrictJSONSerializer):
     task_id = serializers.CharField(max_length=36)
     title = serializers.CharField(max_length=200)
     difficulty = serializers.ChoiceField(choices=Difficulty.choices, required=False)
 
 
-class CollectionItemUpdateSerializer(serializers.Serializer):
+class CollectionItemUpdateSerializer(StrictJSONSerializer):
     title = serializers.CharField(max_length=200, required=False)
     difficulty = serializers.ChoiceField(choices=Difficulty.choices, required=False)
 

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from bachata.api.fields import StrictJSONSerializer
 from bachata.vocabulary import Difficulty
 
 from .models import ClassPlan, ClassPlanSequence
@@ -21,7 +22,7 @@ def _not_blank(data, names):
 # ---- Class plans ----
 
 
-class ClassPlanWriteSerializer(serializers.Serializer):
+class ClassPlanWriteSerializer(StrictJSONSerializer):
     """PUT replaces every field (left-out optional fields go back to their defaults); PATCH changes what it sends."""
 
     title = serializers.CharField(min_length=1, max_length=200)
@@ -104,7 +105,7 @@ class ClassPlanDetailSerializer(ClassPlanSerializer):
         read_only_fields = fields
 
 
-class ClassPlanDuplicateSerializer(serializers.Serializer):
+class ClassPlanDuplicateSerializer(StrictJSONSerializer):
     title = serializers.CharField(
         required=False, min_length=1, max_length=200, help_text='Left out: "Copy of <title>".'
     )
@@ -113,7 +114,7 @@ class ClassPlanDuplicateSerializer(serializers.Serializer):
     )
 
 
-class SequenceCreateSerializer(serializers.Serializer):
+class SequenceCreateSerializer(StrictJSONSerializer):
     choreography_id = serializers.UUIDField(help_text="One of your saved choreographies.")
     sequence_order = serializers.IntegerField(
         required=False,
@@ -131,14 +132,14 @@ class SequenceCreateSerializer(serializers.Serializer):
     )
 
 
-class SequenceUpdateSerializer(serializers.Serializer):
+class SequenceUpdateSerializer(StrictJSONSerializer):
     notes = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT)
     estimated_time = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=MAX_MINUTES, help_text="Minutes"
     )
 
 
-class SequenceReorderSerializer(serializers.Serializer):
+class SequenceReorderSerializer(StrictJSONSerializer):
     sequence_ids = serializers.ListField(
         child=serializers.UUIDField(),
         allow_empty=True,

@@ -3,6 +3,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bachata.api.fields import StrictJSONSerializer
 from bachata.moves.vocabulary import ENERGY_LEVELS, MOVE_LABELS, STYLES, TEMPOS
 from bachata.vocabulary import Difficulty
 
@@ -10,7 +11,7 @@ from . import get_query_parser
 from .schema import MAX_QUERY_CHARS
 
 
-class ParseQueryRequestSerializer(serializers.Serializer):
+class ParseQueryRequestSerializer(StrictJSONSerializer):
     query = serializers.CharField(
         max_length=MAX_QUERY_CHARS, help_text="e.g. 'a slow romantic routine with turns'"
     )

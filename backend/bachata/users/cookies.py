@@ -10,9 +10,10 @@ sends one, an Origin of this site or of CORS_ALLOWED_ORIGINS.
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from rest_framework import status
+from rest_framework import serializers, status
 
 from bachata.api.errors import ApiError
+from bachata.api.fields import TEXT
 
 COOKIE_NAME = "bachata_refresh"
 COOKIE_PATH = "/api/auth/"
@@ -57,6 +58,8 @@ def _origin_allowed(request) -> bool:
 def refresh_from_request(request) -> str | None:
     """The refresh token of the body, else of the cookie (then only from the SPA on an allowed origin)."""
     body = request.data.get("refresh") if hasattr(request.data, "get") else None
+    if body is not None and not isinstance(body, str):
+        raise serializers.ValidationError({"refresh": [TEXT]})
     if body:
         return body
     cookie = request.COOKIES.get(COOKIE_NAME)

@@ -2,12 +2,12 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from bachata.api.fields import StrictBooleanField
+from bachata.api.fields import StrictBooleanField, StrictJSONSerializer
 
 from .models import User
 
 
-class PreferencesSerializer(serializers.Serializer):
+class PreferencesSerializer(StrictJSONSerializer):
     auto_save_choreographies = StrictBooleanField(required=False, default=True)
 
 
@@ -24,14 +24,14 @@ class UserSerializer(serializers.ModelSerializer):
         return {"auto_save_choreographies": user.auto_save_choreographies}
 
 
-class RegisterSerializer(serializers.Serializer):
+class RegisterSerializer(StrictJSONSerializer):
     username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
     display_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class LoginSerializer(serializers.Serializer):
+class LoginSerializer(StrictJSONSerializer):
     username = serializers.CharField(
         max_length=254, required=False, allow_blank=False, help_text="Username or email address"
     )
@@ -53,16 +53,16 @@ class AuthResponseSerializer(TokenPairSerializer):
     user = UserSerializer()
 
 
-class RefreshSerializer(serializers.Serializer):
+class RefreshSerializer(StrictJSONSerializer):
     refresh = serializers.CharField()
 
 
-class ProfileUpdateSerializer(serializers.Serializer):
+class ProfileUpdateSerializer(StrictJSONSerializer):
     display_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False)
     preferences = PreferencesSerializer(required=False)
 
 
-class PasswordChangeSerializer(serializers.Serializer):
+class PasswordChangeSerializer(StrictJSONSerializer):
     current_password = serializers.CharField(max_length=128, trim_whitespace=False)
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)
