@@ -356,12 +356,12 @@ def test_songs_that_cannot_be_danced_to_fail_the_task_readably(job_settings, use
 def test_an_unexpected_error_fails_the_task_generically_with_the_detail_in_the_log(
     job_settings, user, monkeypatch, caplog
 ):
-    import videojob.job
+    import videojob.pipeline
 
     def broken(*args, **kwargs):  # fault injection: a defect nobody anticipated
         raise KeyError("secret internal detail /srv/app/x")
 
-    monkeypatch.setattr(videojob.job, "resolve_library", broken)
+    monkeypatch.setattr(videojob.pipeline, "resolve_library", broken)  # job.py imports it when it runs
     task = new_task(user)
     assert run_job(config_for(task)) == 0
     row = ChoreographyTask.objects.get(pk=task.pk)

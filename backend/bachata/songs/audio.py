@@ -9,8 +9,6 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 logger = logging.getLogger(__name__)
 # Louder than this somewhere (peak, full scale = 1.0), or the song counts as silent: about -50 dBFS.
 SILENCE_PEAK = 0.003
@@ -29,6 +27,8 @@ class AudioProbe:
 
 
 def _frame_peak(frame) -> float:
+    import numpy as np  # with PyAV, when a file is probed: the video job imports this module at start-up
+
     samples = frame.to_ndarray()
     if samples.size == 0:
         return 0.0
