@@ -167,6 +167,53 @@ def test_cancellation_mid_run_stops_the_job_and_leaves_no_files(job_settings, us
 
 
 @pytest.fixture
+def stalled_song_server():
+    """Sends the headers and a little of the body, then nothing: a download that never ends by itself."""
+    release = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(10 * 1024 * 1024))
+            self.end_headers()
+            self.wfile.write(b"\0" * 1024)
+            self.wfile.flush()
+            release.wait(120)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/song.wav"
+    release.set()
+    server.shutdown()
+
+
+def test_cancelling_during_a_stalled_download_ends_the_task_cancelled(
+    job_settings, user, stalled_song_server, monkeypatch
+):
+    # the network wait alone would hold the job for 10 minutes: only the cancellation can end it in time
+    monkeypatch.setenv("AUDIO_FETCH_TIMEOUT_SECONDS", "600")
+    task = new_task(user, stalled_song_server)
+    outcome = {}
+    worker = threading.Thread(
+        target=lambda: outcome.setdefault("code", run_job(config_for(task, stalled_song_server)))
+    )
+    worker.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and ChoreographyTask.objects.get(pk=task.pk).stage != "downloading":
+        time.sleep(0.05)
+    task_cancel(task_id=task.pk, actor="api")
+    worker.join(timeout=60)
+    connection.close()
+    assert not worker.is_alive(), "the job is still waiting on the stalled download"
+    assert outcome["code"] == 0
+    row = ChoreographyTask.objects.get(pk=task.pk)
+    assert (row.status, row.stage, row.error) == ("failed", "cancelled", "Cancelled by user")
+
+
+@pytest.fixture
 def flaky_song_server(demo_song):
     """Answers 503 to the first request, then the song: a transient failure, then success."""
     calls = []

@@ -5,6 +5,7 @@ Every failure is an AcquisitionError with a message in the legacy style ("YouTub
 errors) are worth another attempt.
 """
 
+import contextlib
 import http.client
 import ipaddress
 import json
@@ -15,6 +16,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,10 +92,13 @@ def acquire_audio(
     *,
     limits: AcquisitionLimits,
     open_storage_key: Callable[[str], Path] | None = None,
+    cancel_event: threading.Event | None = None,
 ) -> AcquiredAudio:
     """Put the song in `workdir` (or point at a local file) and check it decodes as audio within the limits.
 
     `open_storage_key` turns a storage key (e.g. songs/x.mp3) into a local file path, downloading if needed.
+    `cancel_event`, once set, stops an http(s) download at once (a stalled server would otherwise hold a
+    cancelled job until its network wait times out).
     """
     audio_input = (audio_input or "").strip()
     if not audio_input:
@@ -105,7 +110,7 @@ def acquire_audio(
         if host in YOUTUBE_HOSTS:
             path, kind = download_youtube(audio_input, workdir, limits), "youtube"
         else:
-            path, kind = download_http(audio_input, workdir / "song", limits), "url"
+            path, kind = download_http(audio_input, workdir / "song", limits, cancel_event), "url"
     elif scheme == "gs":
         path, kind = download_gcs(audio_input, workdir / "song", limits), "gcs"
     elif scheme:
@@ -186,9 +191,12 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
         self.sock = socket.create_connection((self._address, self.port), self.timeout)
 
 
-def download_http(url: str, target: Path, limits: AcquisitionLimits) -> Path:
+def download_http(
+    url: str, target: Path, limits: AcquisitionLimits, cancel_event: threading.Event | None = None
+) -> Path:
     """GET with redirects, each hop's address checked (no private/loopback/link-local) and pinned; the whole
-    download (every hop, every byte) ends by one deadline, however slowly the server sends."""
+    download (every hop, every byte) ends by one deadline, however slowly the server sends, and at once when
+    `cancel_event` is set."""
     deadline = _Deadline(limits.deadline_seconds)
     for _ in range(MAX_REDIRECTS + 1):
         parts = urlsplit(url)
@@ -213,6 +221,7 @@ def download_http(url: str, target: Path, limits: AcquisitionLimits) -> Path:
             path += "?" + parts.query
         try:
             conn.request("GET", path, headers={"User-Agent": "BachataBuddy/1.0", "Accept": "audio/*, */*"})
+            sock = conn.sock  # the response keeps reading it after an HTTP/1.0 server's reply detaches it
             response = conn.getresponse()
             if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
                 url = urljoin(url, response.getheader("Location"))
@@ -228,15 +237,48 @@ def download_http(url: str, target: Path, limits: AcquisitionLimits) -> Path:
             length = response.getheader("Content-Length")
             if length and length.isdigit() and int(length) > limits.max_bytes:
                 raise AcquisitionError(_too_big(limits), permanent=True)
-            _copy_limited(response, target, limits.max_bytes, deadline)
+            with _shut_down_when_set(cancel_event, sock):
+                _copy_limited(response, target, limits.max_bytes, deadline)
+            _raise_if_cancelled(cancel_event)
             return target
         except (TimeoutError, ConnectionError, OSError, http.client.HTTPException) as exc:
             if isinstance(exc, AcquisitionError):
                 raise
+            _raise_if_cancelled(cancel_event)
             raise AcquisitionError(f"Audio download failed: {exc}", permanent=False) from exc
         finally:
             conn.close()
     raise AcquisitionError("Audio download failed: too many redirects", permanent=True)
+
+
+@contextlib.contextmanager
+def _shut_down_when_set(cancel_event: threading.Event | None, sock: socket.socket | None):
+    """While the body is read, a watcher shuts the socket down as soon as the job is cancelled: the blocked
+    read in this thread then returns at once (a signal handler cannot interrupt it: Python retries the read)."""
+    if cancel_event is None:
+        yield
+        return
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.2):
+            if cancel_event.is_set():
+                with contextlib.suppress(OSError, AttributeError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                return
+
+    watcher = threading.Thread(target=watch, name="download-cancel", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
+def _raise_if_cancelled(cancel_event: threading.Event | None) -> None:
+    if cancel_event is not None and cancel_event.is_set():
+        raise AcquisitionError("Audio download stopped: the generation was cancelled", permanent=True)
 
 
 def _copy_limited(source, target: Path, max_bytes: int, deadline: _Deadline) -> None:

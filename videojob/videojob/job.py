@@ -73,18 +73,14 @@ def run_job(config: JobConfig) -> int:
         reporter.completed(result)
         return EXIT_DONE
     except JobCancelled:
-        _remove(uploaded)
-        if not reporter.cancelled():
-            # Stopped (SIGTERM) without a cancellation request: the platform is shutting us down.
-            return _transient(
-                config, reporter, "Video generation failed: the job was stopped before it finished"
-            )
-        return EXIT_DONE
+        return _stopped(config, reporter, uploaded)
     except TaskGone as gone:
         logger.info("task %s: nothing to do (%s)", config.task_id, gone)
         _remove(uploaded)
         return EXIT_DONE
     except AcquisitionError as exc:
+        if reporter.should_stop():  # the download was cut short because the job is being stopped
+            return _stopped(config, reporter, uploaded)
         if exc.permanent:
             return _permanent(reporter, exc.message)
         return _transient(config, reporter, exc.message)
@@ -134,6 +130,7 @@ def _make_and_publish(config: JobConfig, reporter: TaskReporter, workdir: Path, 
         workdir / "audio",
         limits=AcquisitionLimits.from_environment(),
         open_storage_key=open_storage_key,
+        cancel_event=reporter.cancel_event,
     )
     reporter.check_cancelled()
     # a WAV/FLAC/OGG song's AAC encoding (seconds) runs alongside the analysis instead of after the planning
@@ -310,6 +307,14 @@ def _timing(made: ChoreographyResult) -> dict:
     }
 
 
+def _stopped(config: JobConfig, reporter: TaskReporter, uploaded: list[str]) -> int:
+    _remove(uploaded)
+    if not reporter.cancelled():
+        # Stopped (SIGTERM) without a cancellation request: the platform is shutting us down.
+        return _transient(config, reporter, "Video generation failed: the job was stopped before it finished")
+    return EXIT_DONE
+
+
 def _permanent(reporter: TaskReporter, error: str) -> int:
     try:
         reporter.failed(error, retryable=False)
@@ -323,6 +328,9 @@ def _transient(config: JobConfig, reporter: TaskReporter, error: str) -> int:
     if last_try:
         try:
             reporter.failed(error, retryable=True)
+        except (JobCancelled, TaskGone):  # a cancellation came first: that is how the task ends
+            reporter.cancelled()
+            return EXIT_DONE
         except Exception:  # the database may be what failed: the reaper will time the task out
             logger.exception("task %s: could not record the failure", config.task_id)
     else:
