@@ -260,6 +260,8 @@ def scenarios(data: dict, clients: int) -> dict[str, list[list]]:
 
 
 def main() -> int:
+    # a benchmark is a local run: without DJANGO_SECRET_KEY its processes make the local key (docs/security.md)
+    os.environ.setdefault("BACHATA_LOCAL_RUN", "1")
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

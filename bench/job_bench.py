@@ -1033,6 +1033,8 @@ def check_library(library: Path) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # a benchmark is a local run: without DJANGO_SECRET_KEY its processes make the local key (docs/security.md)
+    os.environ.setdefault("BACHATA_LOCAL_RUN", "1")
     args = parse_args(argv)
     if args.legacy_worker:
         print(json.dumps(legacy_render(json.loads(args.legacy_worker.read_text()))))

@@ -935,6 +935,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # a benchmark is a local run: without DJANGO_SECRET_KEY its processes make the local key (docs/security.md)
+    os.environ.setdefault("BACHATA_LOCAL_RUN", "1")
     args = parse_args(argv)
     server_url = os.environ.get("DATABASE_URL", DEFAULT_SERVER_URL)
     facts = server_facts(server_url)
