@@ -235,10 +235,16 @@ def run_job(user, song_key: str, *, label: str, numba_dir: Path, cache_dir: Path
             raise SystemExit(f"{label}: the task did not finish in {JOB_TIMEOUT_SECONDS} s")
         time.sleep(POLL_SECONDS)
     end_to_end = time.perf_counter() - started
+    cpu_seen = 0.0
     while (latest := high_water_kb(pid)) is not None:  # until its memory is released at exit
         peak_kb = max(peak_kb, latest)
+        cpu_seen = max(cpu_seen, _cpu_seconds(pid))
         time.sleep(0.01)
-    _, wait_status, usage = os.wait4(pid, 0)  # the launcher's child: its CPU time
+    try:
+        _, wait_status, usage = os.wait4(pid, 0)  # the launcher's child: its CPU time
+        cpu_seen = usage.ru_utime + usage.ru_stime
+    except ChildProcessError:  # the local launcher's own watcher reaped it first (it waits on its jobs)
+        wait_status = 0
     exited = time.perf_counter() - started
     if row["status"] != "completed":
         log = Path(os.environ["JOB_LOG_DIR"]) / f"job-{task.pk}.log"
@@ -259,7 +265,7 @@ def run_job(user, song_key: str, *, label: str, numba_dir: Path, cache_dir: Path
         "process_exit_s": round(exited, 3),
         "exit_status": os.waitstatus_to_exitcode(wait_status),
         "peak_rss_mb": round(peak_kb / 1024, 1),
-        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "cpu_s": round(cpu_seen, 2),
         "stages": stage_times(events, started_at),
         "job_timings": result.get("timings", {}),
         "processing_time_s": result.get("processing_time"),
@@ -276,6 +282,15 @@ def run_job(user, song_key: str, *, label: str, numba_dir: Path, cache_dir: Path
         flush=True,
     )
     return run
+
+
+def _cpu_seconds(pid: int) -> float:
+    """The process's user + system CPU so far (/proc/<pid>/stat), for when its parent reaped it first."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def high_water_kb(pid: int | str) -> int | None:
@@ -424,7 +439,7 @@ def run_legacy(spec: dict, work: Path, label: str) -> dict:
         "output_mb": round(inner["output_bytes"] / 1e6, 1),
         "audio": inner["audio"],
         "peak_rss_mb": round(inner["peak_rss_kb"] / 1024, 1),
-        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2) if usage is not None else None,
     }
     print(
         f"  {label}: {run['wall_s']:.2f} s (render {run['render_s']:.2f} s), peak RSS "
