@@ -59,6 +59,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -252,6 +253,11 @@ def run_job(user, song_key: str, *, label: str, numba_dir: Path, cache_dir: Path
     except ChildProcessError:  # the local launcher's own watcher reaped it first (it waits on its jobs)
         wait_status = 0
     exited = time.perf_counter() - started
+    # the launcher's watcher of this job (it reaps the process, then checks the task and the queue in the
+    # database): let it finish, or the last one would still be querying when the database is stopped
+    for thread in threading.enumerate():
+        if thread.name == f"job-{task.pk[:8]}":
+            thread.join(timeout=10)
     if row["status"] != "completed":
         log = Path(os.environ["JOB_LOG_DIR"]) / f"job-{task.pk}.log"
         tail = log.read_text()[-3000:] if log.exists() else ""

@@ -195,7 +195,7 @@ def spectral_contrast(magnitude: np.ndarray, sample_rate: int, n_bands: int = 6)
 
     The same values as the column-wise version (librosa's steps), bit for bit, computed frame-major: each
     band is a contiguous run of bins, so a frame's bins lie side by side in `magnitude.T` (the power
-    spectrogram's own layout) and are sorted along rows, not down strided columns (0.10 -> 0.04 s for a
+    spectrogram's own layout) and are sorted along rows, not down strided columns (0.10 -> 0.03 s for a
     3-minute song); the lowest and highest `count` are averaged in ascending order, as numpy's reduction
     down the columns adds them."""
     n_fft = 2 * (magnitude.shape[0] - 1)
