@@ -33,9 +33,15 @@ Runs, in this order, each a fresh job process:
   encoded with libx264 ultrafast into one stream (the concatenation), the song audio muxed;  --runs times.
 
 Apart from the runs, each in fresh processes: the job's start-up step by step (interpreter, django.setup
-with the job's settings, the job's imports, the work's imports, a first and a second 20 s analysis) with an
-empty and a warm numba cache; the analysis of song B from a fresh process, imports included (the issue's
-"≤ 1.2 s"); and `python -X importtime` of the job's path, summed by top-level package.
+with the job's settings, the job's imports, the work's imports, a first and a second 20 s analysis; wall and
+CPU seconds) with an empty and a warm numba cache; the analysis of song B from a fresh process, imports
+included (`python -m videojob analyze --json`, the issue's "≤ 1.2 s"; wall and CPU); and `python -X
+importtime` of the job's path, summed by top-level package.
+
+First of all, the bytecode of the job's path is checked: with PYTHONDONTWRITEBYTECODE set (as in the job
+image), a module without an up-to-date .pyc is compiled from source in every process, which costs a fresh
+job process more than its whole start (~0.6 s of CPU for Django & co.). What lacks it is compiled, as `make
+install` and the job image do, and the docs say how many there were.
 
 Targets (issue 13): end to end ≤ 3.0 s median for an MP3 song never analysed (warm caches), ≤ 3.5 s for a
 WAV; ≥ 8x the legacy method in the same run; `attempt_started` ≤ 0.8 s after the process starts; the
@@ -53,6 +59,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -246,6 +253,11 @@ def run_job(user, song_key: str, *, label: str, numba_dir: Path, cache_dir: Path
     except ChildProcessError:  # the local launcher's own watcher reaped it first (it waits on its jobs)
         wait_status = 0
     exited = time.perf_counter() - started
+    # the launcher's watcher of this job (it reaps the process, then checks the task and the queue in the
+    # database): let it finish, or the last one would still be querying when the database is stopped
+    for thread in threading.enumerate():
+        if thread.name == f"job-{task.pk[:8]}":
+            thread.join(timeout=10)
     if row["status"] != "completed":
         log = Path(os.environ["JOB_LOG_DIR"]) / f"job-{task.pk}.log"
         tail = log.read_text()[-3000:] if log.exists() else ""
@@ -453,43 +465,50 @@ def run_legacy(spec: dict, work: Path, label: str) -> dict:
 # ---------------------------------------------------------------------------------------------- start-up cost
 
 _STARTUP_PROBE = """
-import json, os, sys, time
+import json, os, resource, sys, time
 laps = {}
-mark = time.perf_counter()
+
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+laps["interpreter_cpu_s"] = cpu()  # the interpreter's own start (site, encodings) before this line
+mark, cpu_mark = time.perf_counter(), cpu()
 
 def lap(name):
-    global mark
-    now = time.perf_counter()
-    laps[name] = now - mark
-    mark = now
+    global mark, cpu_mark
+    now, cpu_now = time.perf_counter(), cpu()
+    laps[name + "_s"], laps[name + "_cpu_s"] = now - mark, cpu_now - cpu_mark
+    mark, cpu_mark = now, cpu_now
 
 os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get("VIDEOJOB_SETTINGS_MODULE") or "bachata.settings_job"
 import django
 django.setup()
-lap("django_setup_s")
+lap("django_setup")
 import videojob.job
-lap("job_imports_s")
+lap("job_imports")
 import videojob.pipeline
-lap("work_imports_s")
+lap("work_imports")
 from videojob.analysis import analyze_samples
 from videojob.audio_io import ANALYSIS_SAMPLE_RATE
 from videojob.demo_assets import synthesize_bachata
 samples, _ = synthesize_bachata(128.0, 20.0, first_beat=0.45, sample_rate=ANALYSIS_SAMPLE_RATE, seed=3)
-mark = time.perf_counter()
+mark, cpu_mark = time.perf_counter(), cpu()
 analyze_samples(samples)
-lap("first_analysis_s")
+lap("first_analysis")
 analyze_samples(samples)
-lap("second_analysis_s")
+lap("second_analysis")
 laps["loaded"] = [name for name in ("librosa", "numba", "scipy.signal", "sklearn") if name in sys.modules]
 print(json.dumps(laps))
 """
 
 
 def startup_probe(numba_dir: Path) -> dict:
-    """A fresh process's one-time costs, step by step: the interpreter alone; django.setup with the job's
-    settings and the job's imports (what `python -m videojob` does before `attempt_started`); the modules
-    of the work (analysis, planner, renderer: imported once the attempt is recorded); then a 20 s analysis
-    twice (what is left of a first call's cost: lazy imports, JIT compilation or loading)."""
+    """A fresh process's one-time costs, step by step, in wall and CPU seconds: the interpreter alone;
+    django.setup with the job's settings and the job's imports (what `python -m videojob` does before
+    `attempt_started`); the modules of the work (analysis, planner, renderer: imported once the attempt is
+    recorded); then a 20 s analysis twice (what is left of a first call's cost: lazy imports, JIT
+    compilation or loading)."""
     env = {**os.environ, "NUMBA_CACHE_DIR": str(numba_dir)}
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", "pass"], check=True, env=env)
@@ -507,34 +526,37 @@ def startup_probe(numba_dir: Path) -> dict:
     }
 
 
-_ANALYSIS_PROBE = """
-import sys
-from videojob.analysis import analyze_audio
-analysis = analyze_audio(sys.argv[1], cache_dir=None)
-print(round(analysis.bpm, 2), len(analysis.beat_times))
-"""
-
-
 def fresh_analysis(song: Path, numba_dir: Path, runs: int) -> dict:
-    """The analysis of `song` in a fresh process, imports and decoding included (no analysis cache): wall
-    seconds from the process's start to its exit."""
+    """The analysis of `song` in a fresh process, imports and decoding included (no analysis cache):
+    `python -m videojob analyze --audio SONG --json`, wall seconds from the process's start to its exit and
+    its CPU seconds (user + system, os.wait4)."""
     env = {**os.environ, "NUMBA_CACHE_DIR": str(numba_dir)}
-    walls, answer = [], ""
+    env.pop("VIDEOJOB_CACHE_DIR", None)
+    walls, cpus, answer = [], [], ""
     for _ in range(runs):
         started = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, "-c", _ANALYSIS_PROBE, str(song)], env=env, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-m", "videojob", "analyze", "--audio", str(song), "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
         )
-        _, status, _ = os.wait4(process.pid, 0)
+        output = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)
         walls.append(time.perf_counter() - started)
-        answer = process.stdout.read().strip()
+        cpus.append(usage.ru_utime + usage.ru_stime)
         process.stdout.close()
-        if os.waitstatus_to_exitcode(status) != 0:
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
             raise SystemExit(f"the fresh-process analysis of {song.name} failed")
+        heard = json.loads(output)
+        answer = f"{round(heard['bpm'], 2)} {len(heard['beat_times'])}"
     return {
         "song": song.name,
         "runs": [round(wall, 3) for wall in walls],
+        "cpu_runs": [round(cpu, 3) for cpu in cpus],
         "median_s": _median(walls),
+        "median_cpu_s": _median(cpus),
         "bpm_beats": answer,
     }
 
@@ -565,6 +587,77 @@ def import_offenders(numba_dir: Path, top: int = 8) -> dict:
     return {
         "total_s": round(sum(by_package.values()) / 1e6, 3),
         "packages": [[name, round(micros / 1e6, 3)] for name, micros in heaviest],
+    }
+
+
+# Which of the modules a job process loads have no up-to-date bytecode (a .pyc whose header matches the
+# source), in a fresh process with the job's settings. With PYTHONDONTWRITEBYTECODE set (the job image sets
+# it, and so may a developer's shell) Python compiles each of them from source in every process and never
+# saves the result: ~0.6 s of CPU for Django & co. before `attempt_started`, and more for numpy.
+_BYTECODE_PROBE = """
+import importlib.util, json, os, sys
+os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get("VIDEOJOB_SETTINGS_MODULE") or "bachata.settings_job"
+import django
+django.setup()
+import videojob.job, videojob.pipeline, videojob.analysis, videojob.render, videojob.planner, soundfile, av
+
+def compiled(source, cached):
+    try:
+        with open(cached, "rb") as handle:
+            header = handle.read(16)
+        if header[:4] != importlib.util.MAGIC_NUMBER:
+            return False
+        flags = int.from_bytes(header[4:8], "little")
+        if flags & 1:  # hash-based: checked against the source only when flag 2 says so
+            if not flags & 2:
+                return True
+            with open(source, "rb") as handle:
+                return header[8:16] == importlib.util.source_hash(handle.read())
+        stat = os.stat(source)
+        return (int.from_bytes(header[8:12], "little") == int(stat.st_mtime) & 0xFFFFFFFF
+                and int.from_bytes(header[12:16], "little") == stat.st_size & 0xFFFFFFFF)
+    except OSError:
+        return False
+
+checked, missing = 0, []
+for name, module in list(sys.modules.items()):
+    spec = getattr(module, "__spec__", None)
+    origin = getattr(spec, "origin", None) or ""
+    if not origin.endswith(".py") or not getattr(spec, "cached", None):
+        continue
+    checked += 1
+    if not compiled(origin, spec.cached):
+        missing.append(origin)
+print(json.dumps({"checked": checked, "missing": sorted(missing)}))
+"""
+
+
+def bytecode_check() -> dict:
+    """The modules of the job's path (`checked`) and the source files among them without up-to-date
+    bytecode (`missing`)."""
+    done = subprocess.run([sys.executable, "-c", _BYTECODE_PROBE], check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def ensure_bytecode() -> dict:
+    """Compile what the job's path lacks, as `make install` (uv sync --compile-bytecode, compileall) and the
+    job image do, so that the figures are those of a deployment, not of an environment that compiles from
+    source in every process; say how many there were."""
+    import py_compile
+
+    found = bytecode_check()
+    compiled = 0
+    for source in found["missing"]:
+        with contextlib.suppress(py_compile.PyCompileError, OSError):
+            py_compile.compile(source, doraise=True)
+            compiled += 1
+    after = bytecode_check() if found["missing"] else found
+    return {
+        "checked": found["checked"],
+        "missing_before": len(found["missing"]),
+        "compiled": compiled,
+        "missing_after": len(after["missing"]),
+        "examples": found["missing"][:5],
     }
 
 
@@ -687,6 +780,7 @@ def summarise(report: dict) -> dict:
         for name in ("interpreter_s", "django_setup_s", "job_imports_s", "work_imports_s")
     )
     analysis = report.get("fresh_analysis", {}).get("median_s")
+    analysis_cpu = report.get("fresh_analysis", {}).get("median_cpu_s")
     return {
         "cold_s": cold["end_to_end_s"],
         "warm_new_song_s": warm_e2e,
@@ -698,6 +792,7 @@ def summarise(report: dict) -> dict:
         "generating_s": render_new,
         "startup_s": startup,
         "fresh_analysis_s": analysis,
+        "fresh_analysis_cpu_s": analysis_cpu,
         "fresh_process_imports_s": round(imports, 3),
         "peak_rss_mb": rss,
         "legacy_peak_rss_mb": max(run["peak_rss_mb"] for run in legacy),
@@ -828,18 +923,26 @@ def markdown(report: dict, summary: dict, command: str) -> str:
     ]
     for label, probe in (("empty", cold_probe), ("warm", warm_probe)):
         lines.append(
-            f"| {label} | {probe['interpreter_s']:.2f} | {probe['django_setup_s']:.2f} | "
-            f"{probe['job_imports_s']:.2f} | {probe['work_imports_s']:.2f} | "
-            f"{probe['first_analysis_s']:.2f} | {probe['second_analysis_s']:.2f} | "
+            f"| {label} | {probe['interpreter_s']:.2f} | {_with_cpu(probe, 'django_setup')} | "
+            f"{_with_cpu(probe, 'job_imports')} | {_with_cpu(probe, 'work_imports')} | "
+            f"{_with_cpu(probe, 'first_analysis')} | {_with_cpu(probe, 'second_analysis')} | "
             f"{', '.join(probe.get('loaded') or []) or 'none of librosa, numba, scipy.signal, sklearn'} |"
         )
+    lines += ["", "(In brackets: CPU seconds of the same step, user + system.) " + _bytecode_note(report)]
     fresh = report.get("fresh_analysis")
     if fresh:
+        cpu = (
+            f"; CPU {', '.join(f'{run:.2f}' for run in fresh['cpu_runs'])} s, median "
+            f"{fresh['median_cpu_s']:.2f} s"
+            if fresh.get("cpu_runs")
+            else ""
+        )
         lines += [
             "",
-            f"The analysis of song B (`{fresh['song']}`, 3 minutes) in a fresh process, interpreter, imports and "
-            f"decoding included, no analysis cache: {', '.join(f'{run:.2f}' for run in fresh['runs'])} s "
-            f"(median **{fresh['median_s']:.2f} s**; BPM and beats found: {fresh['bpm_beats']}).",
+            f"The analysis of song B (`{fresh['song']}`, 3 minutes) in a fresh process (`python -m videojob "
+            "analyze --audio SONG --json`), interpreter, imports and decoding included, no analysis cache: "
+            f"{', '.join(f'{run:.2f}' for run in fresh['runs'])} s (median **{fresh['median_s']:.2f} s**{cpu}; "
+            f"BPM and beats found: {fresh['bpm_beats']}).",
         ]
     offenders = report.get("import_offenders")
     if offenders:
@@ -861,7 +964,10 @@ def markdown(report: dict, summary: dict, command: str) -> str:
         "analysis only once `attempt_started` is recorded, and no longer imports DRF through the API's services; "
         "`make install` compiles bytecode as the job image does (with PYTHONDONTWRITEBYTECODE set, every job "
         "process compiled Django & co. from source); the benchmark polls every "
-        f"{POLL_SECONDS * 1000:.0f} ms. Earlier: one STFT for every spectral feature, the sections' clustering "
+        f"{POLL_SECONDS * 1000:.0f} ms; the script checks the bytecode of the job's path first. The analysis: a "
+        "stereo song downmixed without numpy's per-row mean, PyAV imported only for what soundfile cannot read, "
+        "the STFT in cache-sized blocks, spectral contrast sorted frame-major, mel bands as banded products. "
+        "Earlier: one STFT for every spectral feature, the sections' clustering "
         "without scikit-learn, a WAV song's AAC encoding with FFmpeg's fast coder alongside the analysis.",
         "",
         "#### Against the targets",
@@ -897,6 +1003,11 @@ def markdown(report: dict, summary: dict, command: str) -> str:
             summary["targets"]["analysis"],
             f"the analysis of a 3-minute song in a fresh process, imports included, ≤ {TARGET_ANALYSIS_SECONDS:.1f} s",
             f"median {summary['fresh_analysis_s']:.2f} s"
+            + (
+                f" (CPU {summary['fresh_analysis_cpu_s']:.2f} s)"
+                if summary.get("fresh_analysis_cpu_s") is not None
+                else ""
+            )
             if summary.get("fresh_analysis_s") is not None
             else "not measured",
         ),
@@ -918,6 +1029,26 @@ def markdown(report: dict, summary: dict, command: str) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _with_cpu(probe: dict, step: str) -> str:
+    cpu = probe.get(f"{step}_cpu_s")
+    return f"{probe[f'{step}_s']:.2f}" + (f" ({cpu:.2f})" if cpu is not None else "")
+
+
+def _bytecode_note(report: dict) -> str:
+    bytecode = report.get("bytecode")
+    if not bytecode:
+        return "Bytecode of the job's path: not checked."
+    if not bytecode["missing_before"]:
+        return f"Bytecode: all {bytecode['checked']} modules of the job's path had theirs, up to date."
+    return (
+        f"Bytecode: {bytecode['missing_before']} of the {bytecode['checked']} modules of the job's path had none "
+        f"up to date (e.g. {', '.join(Path(path).name for path in bytecode['examples'][:3])}); the script "
+        f"compiled {bytecode['compiled']} before measuring, as `make install` and the job image do "
+        f"({bytecode['missing_after']} left): with PYTHONDONTWRITEBYTECODE set, every job process would "
+        "otherwise compile them from source."
+    )
 
 
 def _where_the_time_goes(report: dict, summary: dict) -> str:
@@ -1145,6 +1276,15 @@ def main(argv: list[str] | None = None) -> int:
             "songs": {name: audio_facts(song) for name, song in songs.items()},
             "runs": args.runs,
         }
+        report["bytecode"] = ensure_bytecode()
+        if report["bytecode"]["missing_before"]:
+            print(
+                f"  bytecode: {report['bytecode']['missing_before']} of {report['bytecode']['checked']} modules "
+                f"of the job's path had none up to date; compiled {report['bytecode']['compiled']} (as make "
+                "install does)",
+                file=sys.stderr,
+                flush=True,
+            )
         print("start-up probes...", file=sys.stderr, flush=True)
         probe_dir = run_dir / "probe-numba-cache"
         startup = {"empty_numba_cache": startup_probe(probe_dir)}

@@ -169,3 +169,32 @@ def test_import_offenders_sum_the_job_paths_imports_by_package(job_bench, tmp_pa
     offenders = job_bench.import_offenders(tmp_path / "numba")
     packages = dict(offenders["packages"])
     assert "django" in packages and offenders["total_s"] >= sum(packages.values()) > 0
+
+
+def test_the_bytecode_check_covers_the_job_path_and_says_what_it_compiled(job_bench):
+    found = job_bench.bytecode_check()
+    assert found["checked"] > 200 and all(path.endswith(".py") for path in found["missing"])
+    assert "Bytecode: all 680 modules" in job_bench._bytecode_note(
+        {"bytecode": {"checked": 680, "missing_before": 0, "compiled": 0, "missing_after": 0, "examples": []}}
+    )
+    note = job_bench._bytecode_note(
+        {
+            "bytecode": {
+                "checked": 680,
+                "missing_before": 412,
+                "compiled": 412,
+                "missing_after": 0,
+                "examples": ["/venv/django/db/models/base.py"],
+            }
+        }
+    )
+    assert "412 of the 680 modules" in note and "base.py" in note and "compiled 412" in note
+
+
+def test_the_fresh_process_analysis_runs_the_analyze_command_and_counts_its_cpu(job_bench, tmp_path):
+    song = job_bench.make_song(tmp_path / "song.mp3", seconds=12.0, bpm=128.0)
+    fresh = job_bench.fresh_analysis(song, tmp_path / "numba", runs=1)
+    assert len(fresh["runs"]) == len(fresh["cpu_runs"]) == 1
+    assert fresh["median_cpu_s"] > 0 and fresh["median_s"] > 0
+    bpm, beats = fresh["bpm_beats"].split()
+    assert abs(float(bpm) - 128.0) < 2 and int(beats) > 15

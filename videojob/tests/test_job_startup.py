@@ -34,8 +34,10 @@ try:
 except SystemExit as stop:
     code = stop.code
 from django.conf import settings
+import os
 print(json.dumps({"code": code, "settings": settings.SETTINGS_MODULE, "apps": settings.INSTALLED_APPS,
-                  "middleware": settings.MIDDLEWARE, "modules": sorted(sys.modules)}))
+                  "middleware": settings.MIDDLEWARE, "modules": sorted(sys.modules),
+                  "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS")}))
 """
 
 
@@ -68,3 +70,15 @@ def test_another_settings_module_can_be_chosen_for_the_job():
         [sys.executable, "-c", ENTRY_POINT], env=environment, capture_output=True, text=True, timeout=120
     )
     assert json.loads(ran.stdout.strip().splitlines()[-1])["settings"] == "bachata.settings"
+
+
+def test_numpys_blas_runs_on_one_thread_unless_the_environment_says_otherwise():
+    base = {k: v for k, v in os.environ.items() if k not in ("TASK_ID", "OPENBLAS_NUM_THREADS")}
+    for given, expected in ((None, "1"), ("2", "2")):
+        environment = {**base, "TASK_ID": "not-a-task"}
+        if given is not None:
+            environment["OPENBLAS_NUM_THREADS"] = given
+        ran = subprocess.run(
+            [sys.executable, "-c", ENTRY_POINT], env=environment, capture_output=True, text=True, timeout=120
+        )
+        assert json.loads(ran.stdout.strip().splitlines()[-1])["blas_threads"] == expected

@@ -143,3 +143,26 @@ def test_resampling_is_librosas():
         ours = resample(samples, native, SAMPLE_RATE)
         theirs = librosa.resample(samples, orig_sr=native, target_sr=SAMPLE_RATE, res_type="soxr_hq")
         assert ours.shape == theirs.shape and np.array_equal(ours, theirs)
+
+
+def test_downmix_is_the_channel_mean_bit_for_bit():
+    from videojob.audio_io import downmix
+
+    rng = np.random.default_rng(5)
+    for channels in range(1, 10):
+        samples = rng.standard_normal((4001, channels)).astype(np.float32)
+        mono = downmix(samples)
+        assert mono.dtype == np.float32 and np.array_equal(mono, samples.mean(axis=1))
+
+
+def test_a_wav_song_is_decoded_without_pyav(tmp_path):
+    import soundfile
+
+    song = tmp_path / "song.wav"
+    soundfile.write(str(song), np.stack([music(2.0), music(2.0, seed=1)], axis=1), 44100)  # 1 s
+    code = (
+        "import sys; from videojob.audio_io import load_mono_audio; "
+        f"samples = load_mono_audio({str(song)!r}); print(len(samples), 'av' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == [str(SAMPLE_RATE), "False"]

@@ -15,6 +15,12 @@ from pathlib import Path
 
 JOB_SETTINGS_MODULE = "bachata.settings_job"
 
+# numpy's OpenBLAS on one thread unless told otherwise (read when numpy loads, so before any import of it):
+# the analysis's matrix products are small, a second BLAS thread made the analysis of a 3-minute song no
+# faster but cost ~0.3 s more CPU (its threads spin between products), on 2 cores shared with the job's
+# own FFmpeg work. One thread also keeps the sums in one order from run to run.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 
 def run_job_from_environment() -> None:
     """Run one choreography task configured by the environment (TASK_ID, AUDIO_INPUT, ...); see job.py."""

@@ -1,7 +1,8 @@
 """Decoding audio into mono float samples, and hashing files by content.
 
 soundfile (libsndfile 1.2.2, which decodes WAV, FLAC, OGG and MP3 itself) is tried first because it is the
-fastest; anything it cannot read (AAC/M4A songs, the audio track of an MP4 clip) is decoded with PyAV.
+fastest; anything it cannot read (AAC/M4A songs, the audio track of an MP4 clip) is decoded with PyAV,
+imported only then (its import costs a fresh process ~0.05 s that a WAV or MP3 song does not need).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import av
 import numpy as np
 import soundfile
 
@@ -35,10 +35,26 @@ def load_mono_audio(path: str | Path, sample_rate: int = ANALYSIS_SAMPLE_RATE) -
         samples, native_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, TypeError):
         return decode_mono_audio_with_pyav(path, sample_rate)[0]
-    mono = samples.mean(axis=1)
+    mono = downmix(samples)
     if native_rate != sample_rate:
         mono = resample(mono, native_rate, sample_rate)
     return np.ascontiguousarray(mono, dtype=np.float32)
+
+
+def downmix(samples: np.ndarray) -> np.ndarray:
+    """samples.mean(axis=1) of (frames, channels) float32, bit for bit (the channels added in order, then
+    divided by their count, as numpy's reduction does for fewer than 8 of them), without numpy's per-row
+    reduction over an axis of 2 (0.12 s for a 3-minute stereo song, against 0.005 s)."""
+    channels = samples.shape[1]
+    if channels == 1:
+        return samples[:, 0].copy()
+    if channels >= 8:  # numpy sums 8 or more in pairwise blocks: leave the order to it
+        return samples.mean(axis=1)
+    total = samples[:, 0] + samples[:, 1]
+    for channel in range(2, channels):
+        total += samples[:, channel]
+    total /= np.float32(channels)
+    return total
 
 
 def resample(samples: np.ndarray, native_rate: int, sample_rate: int) -> np.ndarray:
@@ -55,6 +71,8 @@ def resample(samples: np.ndarray, native_rate: int, sample_rate: int) -> np.ndar
 
 def decode_mono_audio_with_pyav(path: str | Path, sample_rate: int) -> tuple[np.ndarray, float]:
     """(mono float32 samples, stream time in seconds of the first sample) of the first audio stream."""
+    import av
+
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError) as error:

@@ -65,9 +65,9 @@ def run_job(config: JobConfig) -> int:
         signal.signal(signal.SIGTERM, lambda *_: reporter.cancel_event.set()) if in_main_thread else None
     )
     uploaded: list[str] = []
-    remove_stale_workdirs()
     try:
         reporter.start()
+        remove_stale_workdirs()  # after `attempt_started`: a temp folder full of old jobs must not delay it
         with tempfile.TemporaryDirectory(prefix=f"{WORKDIR_PREFIX}{config.task_id[:8]}-") as workdir:
             result = _make_and_publish(config, reporter, Path(workdir), uploaded)
         reporter.completed(result)
