@@ -319,6 +319,115 @@ def bachata_specs() -> list[tuple[str, str, dict, list[str]]]:
     ]
 
 
+# Grooves that are not bachata, each a trap for a phase check: where the bands disagree about the beat.
+# (drum or program, 16th positions in the bar, velocity, pitch or chord role, length in 16ths). "drum:N" is a
+# General MIDI drum key; "bass"/"chord"/"lead" use `program` and follow the 2-bar chord progression.
+GROOVES: dict[str, dict] = {
+    # kick and snare on the beats, bass on every beat, a loud closed hi-hat on the off-beats only: the hi-hat
+    # band alone says "off-beat", the kick band "on the beat"
+    "groove-offbeat-hat-116": {
+        "bpm": 116.0,
+        "parts": [
+            ("drum:36", (0, 8), 104, None, 1),
+            ("drum:38", (4, 12), 96, None, 1),
+            ("drum:42", (2, 6, 10, 14), 112, None, 1),
+            ("bass:33", (0, 4, 8, 12), 96, "root", 3),
+            ("chord:0", (0,), 70, "chord", 16),
+        ],
+    },
+    # house: four-on-the-floor kick, a loud open hi-hat and the bass on the off-beats, clap on 2 and 4
+    "groove-house-124": {
+        "bpm": 124.0,
+        "parts": [
+            ("drum:36", (0, 4, 8, 12), 108, None, 1),
+            ("drum:46", (2, 6, 10, 14), 104, None, 1),
+            ("drum:39", (4, 12), 92, None, 1),
+            ("bass:38", (2, 6, 10, 14), 100, "root", 2),
+            ("chord:89", (0,), 64, "chord", 16),
+        ],
+    },
+    # son: the cowbell on every beat, a tumbao bass on "&2" and "4" (none on the "1"), conga tones on 4 and
+    # "&4", a syncopated piano: the beat is the bell's, not the bass's
+    "groove-son-cowbell-104": {
+        "bpm": 104.0,
+        "parts": [
+            ("drum:56", (0, 4, 8, 12), 100, None, 1),
+            ("drum:75", (0, 6, 12), 84, None, 1),
+            ("drum:63", (12, 14), 90, None, 1),
+            ("drum:62", (4,), 80, None, 1),
+            ("bass:33", (6, 12), 100, "root", 4),
+            ("chord:0", (2, 6, 10, 14), 66, "chord", 2),
+            ("lead:73", (0, 4, 8, 12), 72, "lead", 3),
+        ],
+    },
+    # the kick and the bass on the "1" and every "&", a cowbell on 1, 2, 3, a shaker on every 16th: the
+    # off-beats carry the low end, the bell and the melody carry the beat
+    "groove-offbeat-kick-100": {
+        "bpm": 100.0,
+        "parts": [
+            ("drum:36", (0, 2, 6, 10, 14), 100, None, 1),
+            ("drum:56", (0, 4, 8), 96, None, 1),
+            ("drum:70", tuple(range(16)), 70, None, 1),
+            ("bass:38", (0, 2, 6, 10, 14), 92, "root", 2),
+            ("lead:81", (0, 4, 8, 12), 84, "lead", 3),
+            ("chord:4", (0,), 60, "chord", 16),
+        ],
+    },
+    # a slow funk in 16ths whose kick and bass move in dotted eighths (3 16ths): prone to 4:3
+    "groove-funk-16ths-96": {
+        "bpm": 96.0,
+        "parts": [
+            ("drum:36", (0, 3, 6, 10), 104, None, 1),
+            ("drum:38", (4, 12), 100, None, 1),
+            ("drum:42", tuple(range(16)), 64, None, 1),
+            ("bass:34", (0, 3, 6, 9, 12), 96, "root", 2),
+            ("chord:4", (0, 8), 62, "chord", 6),
+        ],
+    },
+}
+
+
+def groove_piece(name: str, bars: int = 24, seed: int = 0, key: int = 55):
+    """A sequenced groove of `GROOVES` and its truth (beats, downbeats, phrase starts every 2 bars)."""
+    import pretty_midi
+
+    spec = GROOVES[name]
+    rng = np.random.default_rng(seed)
+    period = 60.0 / spec["bpm"]
+    sixteenth = period / 4
+    start = period  # one beat of silence: on the file's grid
+    midi = pretty_midi.PrettyMIDI(resolution=MIDI_RESOLUTION, initial_tempo=spec["bpm"])
+    instruments: dict[str, pretty_midi.Instrument] = {}
+    progression = [0, 5, 7, 0]
+    for bar in range(bars):
+        bar_start = start + bar * 4 * period
+        step = progression[(bar // 2) % 4]
+        for part, positions, velocity, role, length in spec["parts"]:
+            kind, number = part.split(":")
+            if part not in instruments:
+                instruments[part] = pretty_midi.Instrument(
+                    program=0 if kind == "drum" else int(number), is_drum=kind == "drum", name=part
+                )
+            if role == "root":
+                pitches = [key - 24 + step]
+            elif role == "chord":
+                pitches = [key + step + interval for interval in (0, 4, 7)]
+            elif role == "lead":
+                pitches = [key + 12 + step + int(rng.choice([0, 2, 4, 7]))]
+            else:
+                pitches = [int(number)]
+            for position in positions:
+                time = bar_start + position * sixteenth
+                for pitch in pitches:
+                    level = int(np.clip(velocity + rng.integers(-6, 7), 1, 127))
+                    duration = 0.1 if kind == "drum" else length * sixteenth * 0.9
+                    instruments[part].notes.append(pretty_midi.Note(level, pitch, time, time + duration))
+    midi.instruments.extend(instruments.values())
+    beats = [start + index * period for index in range(4 * bars + 1)]
+    downbeats = beats[::4]
+    return midi, beats, downbeats, downbeats[0::2]
+
+
 # ---------------------------------------------------------------------------------------------- Debian pieces
 
 
@@ -417,6 +526,23 @@ def build_set(
         file_beats = [float(t) for t in pretty_midi.PrettyMIDI(str(out / f"{name}.mid")).get_beats()]
         file_beats = [t for t in file_beats if t >= beats[0] - 0.001][: len(beats)]
         assert np.allclose(file_beats, beats, atol=0.002), f"{name}: tempo map and truth differ"
+    for index, name in enumerate(GROOVES):
+        if only and name not in only:
+            continue
+        midi, beats, downbeats, phrases = groove_piece(name, seed=30 + index)
+        pieces.append(
+            _render_piece(
+                out,
+                name,
+                "tuning",
+                "sequenced here (bench/hearing_set.py, GROOVES)",
+                midi,
+                beats,
+                downbeats,
+                phrases,
+                ["groove"],
+            )
+        )
     if include_debian:
         for index, (name, path) in enumerate(debian_sources()):
             if only and name not in only:
