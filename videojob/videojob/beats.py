@@ -501,7 +501,7 @@ def metre_positions(
     envelopes: OnsetEnvelopes,
     beat_frames: np.ndarray,
     rephase_cost: float = 6.0,
-    weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    weights: tuple[float, float, float] = (0.7, 1.0, 1.0),
 ) -> Metre:
     """Each beat's place in the 8-count (0 = the "1", 4 = the second bar's downbeat)."""
     count = len(beat_frames)
