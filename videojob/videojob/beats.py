@@ -13,7 +13,8 @@ steps, each a function:
 2. `choose_tempo`: the novelty's autocorrelation; the tracker's first guess (the strongest lag under a broad
    prior) and its x1/2, x2/3, x3/4, x1, x4/3, x3/2, x2 levels, each refined to its local maximum and scored by how much of the
    music it explains: the autocorrelation at 1, 2 and 4 beats (a bar: rhythm patterns repeat per bar, which a
-   dotted or triplet pulse does not) and at half a beat, times a log-normal prior around 130 BPM (the bachata
+   dotted or triplet pulse does not) and at half a beat, less what a third of a beat explains beyond the
+   half (a beat of three 16ths divides in three), times a log-normal prior around 130 BPM (the bachata
    range 110-150 as a prior, not a rule). The margin between the best two levels is the tempo-level confidence.
 3. `local_periods`: the autocorrelation in 8 s windows every 2 s, periods within ±35 % of the chosen level, a
    Viterbi path that pays for every change of period: a tempo change (120 -> 150 -> 120) is followed.
@@ -46,6 +47,8 @@ BPM_PRIOR_OCTAVES = 0.5
 LEVEL_FACTORS = (0.5, 2.0 / 3.0, 0.75, 1.0, 4.0 / 3.0, 1.5, 2.0)
 TIGHTNESS = 400.0
 BAR_PAIR_WEIGHT = 1.0
+HALF_BEAT_WEIGHT = 1.0
+TERNARY_PENALTY = 1.0
 ACCENT_WEIGHT = 1.0
 COMPRESSION = 1000.0  # log(1 + C x) of the band energies before the flux
 # The phase vote's bands (mel-band centres, Hz) and weights: kick and bass fundamentals; bass harmonics,
@@ -241,13 +244,16 @@ def bpm_prior(bpm: float) -> float:
 
 def metrical_score(correlation: np.ndarray, lag: float) -> float:
     """How much of the music's periodicity a beat of `lag` frames explains: the beat, two beats, the bar
-    (four beats) and the half beat."""
+    (four beats) and the half beat, less what a third of the beat explains beyond the half beat (a beat
+    of three 16ths, 4/3 of the true tempo in 16th-note music, divides in three, not in two)."""
+    half, third = _at(correlation, lag / 2), _at(correlation, lag / 3)
     return (
         _at(correlation, lag)
         + _at(correlation, 2 * lag)
         + _at(correlation, 4 * lag)
         + BAR_PAIR_WEIGHT * _at(correlation, 8 * lag)
-        + 0.5 * _at(correlation, lag / 2)
+        + HALF_BEAT_WEIGHT * half
+        - TERNARY_PENALTY * max(0.0, third - half)
     )
 
 
