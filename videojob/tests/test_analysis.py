@@ -268,3 +268,40 @@ def test_the_analyze_command_prints_what_the_job_hears(songs, tmp_path):
         text=True,
     )
     assert missing.returncode == 2 and missing.stderr.startswith("error:")
+
+
+def _bursts(times, frequency, seconds, level, decay):
+    total = int(seconds * SAMPLE_RATE)
+    signal = np.zeros(total)
+    length = int(0.15 * SAMPLE_RATE)
+    t = np.arange(length) / SAMPLE_RATE
+    burst = np.sin(2 * np.pi * frequency * t) * np.exp(-t * decay)
+    for time in times:
+        start = round(time * SAMPLE_RATE)
+        piece = burst[: max(0, total - start)]
+        signal[start : start + len(piece)] += level * piece
+    return signal
+
+
+def test_the_phase_vote_keeps_the_bell_on_the_beat_against_a_kick_on_the_off_beats():
+    """A loud kick (60 Hz) on every off-beat and a bell (500 Hz) on every beat: the grid on the kicks is
+    moved by half a beat onto the bell; the grid on the bell stays."""
+    from videojob import beats
+
+    bpm, seconds = 110.0, 20.0
+    period = 60.0 / bpm
+    on = np.arange(0.5, seconds - 0.5, period)
+    kick = _bursts(on + period / 2, 60.0, seconds, 1.0, 18.0)
+    bell = _bursts(on, 500.0, seconds, 0.25, 30.0)
+    samples = (0.4 * (kick + bell)).astype(np.float32)
+    envelopes = beats.onset_envelopes(samples, SAMPLE_RATE)
+    on_frames = envelopes.frames_of(on)
+    off_frames = envelopes.frames_of(on + period / 2)
+    moved = envelopes.frame_times(beats.phase_check(envelopes, off_frames))
+    assert len(moved) >= len(on) - 2
+    inside = moved[moved <= on[-1] + 0.1]  # the last beat is extended past the last bell
+    assert np.max(np.min(np.abs(inside[:, None] - on[None, :]), axis=1)) <= 0.03
+    kept = beats.phase_check(envelopes, on_frames)
+    assert np.array_equal(kept, on_frames)
+    # the old check, bass counted double, took the kick's side
+    assert beats.phase_votes(envelopes, off_frames)[0.5] > beats.PHASE_MARGIN

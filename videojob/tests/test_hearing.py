@@ -2,8 +2,9 @@
 (bench/hearing_set.py), rendered here with fluidsynth, scored as bench/hearing_bench.py scores the whole set.
 
 The pieces are the hard cases, short: a tresillo bass against triplet guitar (3:2-prone), swing, a tempo
-change 120 -> 150 -> 120, breaks with a half bar that moves the 8-count, and a Debian MIDI piece when the
-package is installed. Needs fluidsynth and the FluidR3 soundfont (skipped with the install command otherwise).
+change 120 -> 150 -> 120, breaks with a half bar that moves the 8-count, grooves whose bands disagree about
+the beat (a kick and bass on the off-beats under a bell on the beat; house, its open hi-hat and bass on the
+off-beats), and Debian MIDI pieces when the package is installed. Needs fluidsynth and the FluidR3 soundfont (skipped with the install command otherwise).
 """
 
 import importlib.util
@@ -42,6 +43,15 @@ def bench():
     yield hearing_set, hearing_bench
     sys.modules.pop("hearing_bench", None)
     sys.modules.pop("hearing_set", None)
+
+
+def _groove(hearing_set, folder, name, bars=10):
+    midi, beats, downbeats, phrases = hearing_set.groove_piece(name, bars=bars, seed=7)
+    midi_path, wav_path = folder / f"{name}.mid", folder / f"{name}.wav"
+    midi.write(str(midi_path))
+    hearing_set.render_midi(midi_path, wav_path)
+    tempo = float(60 / np.median(np.diff(beats)))
+    return hearing_set.Piece(name, "test", "sequenced", str(wav_path), beats, downbeats, phrases, tempo, [])
 
 
 def _sequenced(hearing_set, folder, name, sections, **keywords):
@@ -97,6 +107,8 @@ def scored(bench, tmp_path_factory):
             ],
             seed=6,
         ),
+        _groove(hearing_set, folder, "groove-offbeat-kick-100"),
+        _groove(hearing_set, folder, "groove-house-124"),
     ]
     debian = Path("/usr/share/planetblupi/music/music000.mid")
     if debian.exists():
@@ -158,3 +170,30 @@ def test_the_one_moves_after_a_half_bar(scored):
     analysis, score = scored["breaks-132"]
     assert analysis.confidence.rephased >= 1
     assert score["phrase_on_one"] >= 0.75
+
+
+def test_a_kick_on_the_off_beats_does_not_move_the_beat(scored):
+    """The tracker follows the strongest onsets, here a kick and bass on every "&" (or house's open hi-hat
+    and bass): the bands' phase vote puts the beats back on the bell and chords (the old bass-weighted
+    check left every beat half a beat off: F 0)."""
+    for name in ("groove-offbeat-kick-100", "groove-house-124"):
+        _, score = scored[name]
+        assert score["f_measure"] >= 0.95, (name, score)
+        assert score["phrase_on_one"] >= 0.9, (name, score)
+
+
+def test_sixteenth_note_music_is_not_heard_at_four_thirds(bench, tmp_path):
+    """planetblupi music008 (96 BPM, 16th-note patterns whose kick and bass move in dotted eighths) was
+    heard at 128 BPM (4:3): a beat of three 16ths divides in three, which the level's score now counts."""
+    hearing_set, _ = bench
+    debian = Path("/usr/share/planetblupi/music/music008.mid")
+    if not debian.exists():
+        pytest.skip(f"planetblupi-music-midi is needed: {INSTALL}")
+    import pretty_midi
+
+    midi = hearing_set._truncated(pretty_midi.PrettyMIDI(str(debian)), 40.0)
+    *_, tempo, _ = hearing_set._truth_from_midi(midi, 40.0)
+    midi.write(str(tmp_path / "music008.mid"))
+    hearing_set.render_midi(tmp_path / "music008.mid", tmp_path / "music008.wav")
+    analysis = analyze_audio(tmp_path / "music008.wav", cache_dir=None)
+    assert analysis.bpm == pytest.approx(tempo, rel=0.04), (analysis.bpm, tempo)

@@ -37,7 +37,7 @@ from videojob import beats, spectral
 from videojob.audio_embedding import audio_embedding
 from videojob.audio_io import ANALYSIS_SAMPLE_RATE, file_sha256, load_mono_audio
 
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4  # 4: the band phase vote, the level score with the third beat, bass 0.7 of a bar start
 HOP_LENGTH = 512
 N_FFT = 2048  # librosa's default frame, for every spectral feature here
 BACHATA_BPM_RANGE = (110.0, 150.0)
