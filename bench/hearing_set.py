@@ -387,16 +387,18 @@ GROOVES: dict[str, dict] = {
 }
 
 
-def groove_piece(name: str, bars: int = 24, seed: int = 0, key: int = 55):
-    """A sequenced groove of `GROOVES` and its truth (beats, downbeats, phrase starts every 2 bars)."""
+def groove_piece(name: str, bars: int = 24, seed: int = 0, key: int = 55, bpm: float | None = None):
+    """A sequenced groove of `GROOVES` and its truth (beats, downbeats, phrase starts every 2 bars);
+    `bpm` overrides the groove's tempo."""
     import pretty_midi
 
     spec = GROOVES[name]
+    bpm = spec["bpm"] if bpm is None else bpm
     rng = np.random.default_rng(seed)
-    period = 60.0 / spec["bpm"]
+    period = 60.0 / bpm
     sixteenth = period / 4
     start = period  # one beat of silence: on the file's grid
-    midi = pretty_midi.PrettyMIDI(resolution=MIDI_RESOLUTION, initial_tempo=spec["bpm"])
+    midi = pretty_midi.PrettyMIDI(resolution=MIDI_RESOLUTION, initial_tempo=bpm)
     instruments: dict[str, pretty_midi.Instrument] = {}
     progression = [0, 5, 7, 0]
     for bar in range(bars):

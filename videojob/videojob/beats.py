@@ -16,8 +16,10 @@ steps, each a function:
    dotted or triplet pulse does not) and at half a beat, less what a third of a beat explains beyond the
    half (a beat of three 16ths divides in three), times a log-normal prior around 130 BPM (the bachata
    range 110-150 as a prior, not a rule). The margin between the best two levels is the tempo-level confidence.
-3. `local_periods`: the autocorrelation in 8 s windows every 2 s, periods within ±35 % of the chosen level, a
-   Viterbi path that pays for every change of period: a tempo change (120 -> 150 -> 120) is followed.
+3. `local_periods`: the autocorrelation in 8 s windows every 2 s, periods within ±35 % of the chosen level
+   scored at 1, 2 and 4 beats and the half beat (less the third, as above: 4/3 of the level lies inside the
+   ±35 %), a Viterbi path that pays for every change of period: a tempo change (120 -> 150 -> 120) is
+   followed.
 4. `track_beats`: dynamic programming over frames (Ellis 2007): each frame's score is its onset strength plus
    the best earlier beat's score minus a penalty on log(interval / local period)^2; back-tracked from the end.
 5. `phase_check`: the grid shifted by 1/4, 1/2 and 3/4 of a beat against the grid itself, a vote of four
@@ -49,6 +51,8 @@ TIGHTNESS = 400.0
 BAR_PAIR_WEIGHT = 1.0
 HALF_BEAT_WEIGHT = 1.0
 TERNARY_PENALTY = 1.0
+LOCAL_BAR_WEIGHT = 0.5  # the local tempo's bar (4 beats) and half-beat evidence
+LOCAL_HALF_WEIGHT = 0.5
 ACCENT_WEIGHT = 1.0
 COMPRESSION = 1000.0  # log(1 + C x) of the band energies before the flux
 # The phase vote's bands (mel-band centres, Hz) and weights: kick and bass fundamentals; bass harmonics,
@@ -314,12 +318,17 @@ def local_periods(
     candidates = np.exp(np.linspace(np.log(period * (1 - spread)), np.log(period * (1 + spread)), 61))
     centres = np.arange(window // 2, len(novelty) - window // 2, step)
     taper = np.hanning(window)
-    max_lag = int(np.ceil(candidates[-1] * 2)) + 2
+    max_lag = int(np.ceil(candidates[-1] * (4 if LOCAL_BAR_WEIGHT else 2))) + 2
     emissions = np.zeros((len(centres), len(candidates)))
     for row, centre in enumerate(centres):
         chunk = novelty[centre - window // 2 : centre - window // 2 + window] * taper
         correlation = autocorrelation(chunk, max_lag)
         emissions[row] = _at_many(correlation, candidates) + 0.5 * _at_many(correlation, 2 * candidates)
+        if LOCAL_BAR_WEIGHT:
+            half, third = _at_many(correlation, candidates / 2), _at_many(correlation, candidates / 3)
+            emissions[row] += LOCAL_BAR_WEIGHT * _at_many(correlation, 4 * candidates) + LOCAL_HALF_WEIGHT * (
+                half - np.maximum(0.0, third - half)
+            )
     emissions -= emissions.max(axis=1, keepdims=True)
     log_ratio = np.log(candidates)[:, None] - np.log(candidates)[None, :]
     transition = -change_cost * np.abs(log_ratio)
