@@ -430,6 +430,59 @@ def groove_piece(name: str, bars: int = 24, seed: int = 0, key: int = 55, bpm: f
     return midi, beats, downbeats, downbeats[0::2]
 
 
+# Accompaniment written by mma's authors (its groove library, Debian `mma`), not by us: one song per groove
+# from a fixed 8-bar progression, 32 bars, rendered like the rest. Tuning only; chosen for off-beat and
+# syncopated styles (Latin, ska, funk, trance), where a phase check is tested hardest.
+MMA_GROOVES = (
+    ("Salsa", 100.0),
+    ("Son", 100.0),
+    ("Merengue", 130.0),
+    ("Mambo", 120.0),
+    ("ChaCha", 116.0),
+    ("Rhumba", 104.0),
+    ("Bolero", 96.0),
+    ("Ska", 140.0),
+    ("Calypso", 120.0),
+    ("Samba", 100.0),
+    ("BVFunk", 104.0),
+    ("Trance", 132.0),
+    ("Twist", 150.0),
+    ("Zydeco", 120.0),
+    ("R&B", 96.0),
+    ("DSoul", 110.0),
+    ("8Beat", 120.0),
+    ("SoftRock", 112.0),
+)
+MMA_PROGRESSION = ("Am", "F", "C", "G", "Am", "Dm", "E7", "Am")
+
+
+def mma_groove_midi(groove: str, bpm: float, folder: Path, bars: int = 32):
+    """mma's `groove` over `MMA_PROGRESSION`: (pretty_midi piece, beats, downbeats) from its tempo map. mma
+    starts bar 1 at time 0 here (no preamble: checked against the first notes)."""
+    import pretty_midi
+
+    if shutil.which("mma") is None:
+        raise SetUnavailable(f"mma is needed: {INSTALL_HINT}")
+    source = folder / f"mma-groove-{groove.lower().replace('&', 'n')}.mma"
+    lines = ["RndSeed 1", f"Tempo {bpm:g}", f"Groove {groove}"]  # mma randomises timing and velocity
+    lines += [f"{bar + 1} {MMA_PROGRESSION[bar % len(MMA_PROGRESSION)]}" for bar in range(bars)]
+    source.write_text("\n".join(lines) + "\n")
+    subprocess.run(
+        ["mma", "-f", str(source.with_suffix(".mid")), str(source)], check=True, capture_output=True
+    )
+    midi = pretty_midi.PrettyMIDI(str(source.with_suffix(".mid")))
+    signatures = {(t.numerator, t.denominator) for t in midi.time_signature_changes}
+    if signatures - {(4, 4)}:
+        raise ValueError(f"{groove}: not in 4/4 ({signatures})")
+    notes = [n for instrument in midi.instruments for n in instrument.notes]
+    last = max(n.end for n in notes)
+    beats = [float(t) for t in midi.get_beats() if t < last - 0.1]
+    beats = beats[: 4 * bars + 1]
+    first = min(n.start for n in notes)
+    assert first < 0.05, f"{groove}: the first note is at {first:.3f} s, not on bar 1"
+    return midi, beats, beats[::4]
+
+
 # ---------------------------------------------------------------------------------------------- Debian pieces
 
 
@@ -543,6 +596,24 @@ def build_set(
                 downbeats,
                 phrases,
                 ["groove"],
+            )
+        )
+    for groove, bpm in MMA_GROOVES if include_debian else ():
+        name = f"mma-groove-{groove.lower().replace('&', 'n')}"
+        if only and name not in only:
+            continue
+        midi, beats, downbeats = mma_groove_midi(groove, bpm, out)
+        pieces.append(
+            _render_piece(
+                out,
+                name,
+                "tuning",
+                f"Debian mma: groove {groove} at {bpm:g} BPM over {' '.join(MMA_PROGRESSION)}",
+                midi,
+                beats,
+                downbeats,
+                downbeats[0::2],
+                ["debian", "mma-groove"],
             )
         )
     if include_debian:

@@ -23,9 +23,8 @@ steps, each a function:
 4. `track_beats`: dynamic programming over frames (Ellis 2007): each frame's score is its onset strength plus
    the best earlier beat's score minus a penalty on log(interval / local period)^2; back-tracked from the end.
 5. `phase_check`: the grid shifted by 1/4, 1/2 and 3/4 of a beat against the grid itself, a vote of four
-   bands (< 200 Hz, 200-800 Hz, 800-3000 Hz, above), each by its own contrast of onset strength; the
-   200-800 Hz band (chords, bass harmonics, bell, the snare's body) weighs most: the tuning pieces put a
-   kick and bass on the off-beats, or a hi-hat only between the kicks, and that band kept the beat in all.
+   bands (< 200 Hz, 200-800 Hz, 800-3000 Hz, above), each by its own contrast of onset strength, a band
+   that sounds on one phase only (an off-beat hi-hat, a kick on every "&") discounted.
 6. `metre_positions`: per beat, evidence of a bar start (bass onset, chord change over ±2 beats) and of a
    phrase start (chord change over ±4 beats); a Viterbi over the 8 positions of the 8-count, advancing one
    position per beat, that may jump (re-phase) at a cost after a break or a slip.
@@ -55,12 +54,9 @@ LOCAL_BAR_WEIGHT = 0.5  # the local tempo's bar (4 beats) and half-beat evidence
 LOCAL_HALF_WEIGHT = 0.5
 ACCENT_WEIGHT = 1.0
 COMPRESSION = 1000.0  # log(1 + C x) of the band energies before the flux
-# The phase vote's bands (mel-band centres, Hz) and weights: kick and bass fundamentals; bass harmonics,
-# chords, bell, snare body; the upper mids; hi-hats and scrapes. Measured on the tuning pieces: the band
-# 200-800 Hz is on the beat in every one of them, the others disagree often (a kick or bass on the
-# off-beats, a hi-hat only between the kicks), so they only tip close votes.
+# The phase vote's bands (mel-band centres, Hz): kick and bass fundamentals; bass harmonics, chords, bell,
+# snare body; the upper mids; hi-hats and scrapes.
 PHASE_BANDS_HZ = (30.0, 200.0, 800.0, 3000.0, 8000.0)
-PHASE_WEIGHTS = (0.15, 1.0, 0.15, 0.15)
 PHASE_SHIFTS = (0.25, 0.5, 0.75)
 PHASE_MARGIN = 0.05
 BEATS_PER_PHRASE = 8
@@ -446,9 +442,11 @@ def shifted_grid(beat_frames: np.ndarray, shift: float, length: int) -> np.ndarr
 
 def phase_votes(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> dict[float, float]:
     """For each shift of `PHASE_SHIFTS` (a share of the beat): how much better the shifted grid explains
-    the onsets than the grid itself. Each band votes with its own contrast (shifted - here) / (shifted +
-    here) of the mean onset strength, so a loud band cannot outvote the others by loudness alone, and a
-    band that sounds on both phases (a hi-hat or güira on every eighth) votes ~0."""
+    the onsets than the grid itself. Each band's contrast c = (shifted - here) / (shifted + here) of its
+    mean onset strength (so no band outvotes the others by loudness; a hi-hat or güira on every eighth
+    gives ~0) votes c (1 - |c|): a band that sounds on one phase only (c near ±1) is one part's pattern, an
+    off-beat hi-hat or a kick on every "&" as often as a kick on the beat, and says little; bands that sound
+    on both phases and lean one way carry the vote."""
     if envelopes.bands is None or len(beat_frames) < 4:
         return {}
     length = envelopes.bands.shape[1]
@@ -458,7 +456,7 @@ def phase_votes(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> dict[floa
         moved = shifted_grid(beat_frames, shift, length)[1:-1]
         there = np.array([_strength_near(band, moved).mean() for band in envelopes.bands])
         contrast = (there - here) / np.maximum(there + here, 1e-12)
-        votes[shift] = float(np.dot(PHASE_WEIGHTS, contrast))
+        votes[shift] = float(np.sum(contrast * (1 - np.abs(contrast))))
     return votes
 
 
@@ -467,7 +465,7 @@ def phase_check(
 ) -> np.ndarray:
     """Move the grid by a quarter, a half or three quarters of a beat when that grid wins the bands' vote
     (`phase_votes`) by more than `margin`: the tracker follows the strongest onsets, which may be a kick
-    and bass on the off-beats, while the chords, the bell and the snare's body (200-800 Hz) keep the beat."""
+    and bass on the off-beats while the other bands keep the beat."""
     margin = PHASE_MARGIN if margin is None else margin
     votes = phase_votes(envelopes, beat_frames)
     if not votes:
