@@ -45,7 +45,7 @@ def bench():
     sys.modules.pop("hearing_set", None)
 
 
-def _groove(hearing_set, folder, name, bars=10):
+def _groove(hearing_set, folder, name, bars=16):
     midi, beats, downbeats, phrases = hearing_set.groove_piece(name, bars=bars, seed=7)
     midi_path, wav_path = folder / f"{name}.mid", folder / f"{name}.wav"
     midi.write(str(midi_path))
