@@ -2,9 +2,7 @@
 (bench/hearing_set.py), rendered here with fluidsynth, scored as bench/hearing_bench.py scores the whole set.
 
 The pieces are the hard cases, short: a tresillo bass against triplet guitar (3:2-prone), swing, a tempo
-change 120 -> 150 -> 120, breaks with a half bar that moves the 8-count, grooves whose bands disagree about
-the beat (a kick and bass on the off-beats under a bell on the beat; house, its open hi-hat and bass on the
-off-beats), and Debian MIDI pieces when the package is installed. Needs fluidsynth and the FluidR3 soundfont (skipped with the install command otherwise).
+change 120 -> 150 -> 120, breaks with a half bar that moves the 8-count, and Debian MIDI pieces when the package is installed. Needs fluidsynth and the FluidR3 soundfont (skipped with the install command otherwise).
 """
 
 import importlib.util
@@ -107,8 +105,6 @@ def scored(bench, tmp_path_factory):
             ],
             seed=6,
         ),
-        _groove(hearing_set, folder, "groove-offbeat-kick-100"),
-        _groove(hearing_set, folder, "groove-house-124"),
     ]
     debian = Path("/usr/share/planetblupi/music/music000.mid")
     if debian.exists():
@@ -172,14 +168,18 @@ def test_the_one_moves_after_a_half_bar(scored):
     assert score["phrase_on_one"] >= 0.75
 
 
-def test_a_kick_on_the_off_beats_does_not_move_the_beat(scored):
-    """The tracker follows the strongest onsets, here a kick and bass on every "&" (or house's open hi-hat
-    and bass): the bands' phase vote puts the beats back on the bell and chords (the old bass-weighted
-    check left every beat half a beat off: F 0)."""
-    for name in ("groove-offbeat-kick-100", "groove-house-124"):
-        _, score = scored[name]
-        assert score["f_measure"] >= 0.95, (name, score)
-        assert score["phrase_on_one"] >= 0.9, (name, score)
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit (docs/benchmarks.md, Hearing): a kick and bass on every off-beat, or house's open "
+    "hi-hat and bass on the off-beats, put every beat half a beat off; a band vote fixed these and broke a "
+    "held-out piece, so it is not in",
+)
+@pytest.mark.parametrize("name", ["groove-offbeat-kick-100", "groove-house-124"])
+def test_a_kick_on_the_off_beats_does_not_move_the_beat(bench, tmp_path, name):
+    hearing_set, hearing_bench = bench
+    piece = _groove(hearing_set, tmp_path, name)
+    score = hearing_bench.score_analysis(piece, analyze_audio(piece.audio, cache_dir=None))
+    assert score["f_measure"] >= 0.9, score
 
 
 def test_sixteenth_note_music_is_not_heard_at_four_thirds(bench, tmp_path):

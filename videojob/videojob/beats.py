@@ -22,9 +22,8 @@ steps, each a function:
    followed.
 4. `track_beats`: dynamic programming over frames (Ellis 2007): each frame's score is its onset strength plus
    the best earlier beat's score minus a penalty on log(interval / local period)^2; back-tracked from the end.
-5. `phase_check`: the grid shifted by 1/4, 1/2 and 3/4 of a beat against the grid itself, a vote of four
-   bands (< 200 Hz, 200-800 Hz, 800-3000 Hz, above), each by its own contrast of onset strength, a band
-   that sounds on one phase only (an off-beat hi-hat, a kick on every "&") discounted.
+5. `phase_check`: when the bass and onsets are stronger half-way between the beats than on them, the grid
+   moves by half a beat.
 6. `metre_positions`: per beat, evidence of a bar start (bass onset, chord change over ±2 beats) and of a
    phrase start (chord change over ±4 beats); a Viterbi over the 8 positions of the 8-count, advancing one
    position per beat, that may jump (re-phase) at a cost after a break or a slip.
@@ -32,7 +31,6 @@ steps, each a function:
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,11 +52,7 @@ LOCAL_BAR_WEIGHT = 0.5  # the local tempo's bar (4 beats) and half-beat evidence
 LOCAL_HALF_WEIGHT = 0.5
 ACCENT_WEIGHT = 1.0
 COMPRESSION = 1000.0  # log(1 + C x) of the band energies before the flux
-# The phase vote's bands (mel-band centres, Hz): kick and bass fundamentals; bass harmonics, chords, bell,
-# snare body; the upper mids; hi-hats and scrapes.
-PHASE_BANDS_HZ = (30.0, 200.0, 800.0, 3000.0, 8000.0)
-PHASE_SHIFTS = (0.25, 0.5, 0.75)
-PHASE_MARGIN = 0.05
+PHASE_RATIO = 1.15
 BEATS_PER_PHRASE = 8
 
 
@@ -70,7 +64,6 @@ class OnsetEnvelopes:
     chroma: np.ndarray  # (12, chroma frames) pitch-class energy
     frame_rate: float
     chroma_frame_rate: float
-    bands: np.ndarray | None = None  # (len(PHASE_BANDS_HZ) - 1, frames): the flux of each band, high-passed
 
     def frame_times(self, frames) -> np.ndarray:
         return np.asarray(frames, dtype=float) / self.frame_rate - ONSET_LAG
@@ -142,25 +135,11 @@ def _chroma_matrix(sample_rate: int, n_fft: int, low_hz: float = 55.0, high_hz: 
     return matrix
 
 
-def _flux(log_bands: np.ndarray, frame_rate: float, groups: list[np.ndarray] | None = None):
-    """The half-wave rectified flux summed over all bands, high-passed; with `groups` (boolean masks of the
-    bands), also each group's flux, high-passed the same way: (flux, (groups, frames))."""
-    difference = np.maximum(np.diff(log_bands, axis=1, prepend=log_bands[:, :1]), 0)
+def _flux(log_bands: np.ndarray, frame_rate: float) -> np.ndarray:
+    difference = np.diff(log_bands, axis=1, prepend=log_bands[:, :1])
+    flux = np.maximum(difference, 0).sum(axis=0)
     width = max(3, round(0.4 * frame_rate))
-    flux = difference.sum(axis=0)
-    flux = np.maximum(flux - _moving_mean(flux, width), 0)
-    if groups is None:
-        return flux
-    grouped = np.array([difference[mask].sum(axis=0) for mask in groups])
-    for row in grouped:
-        row[:] = np.maximum(row - _moving_mean(row, width), 0)
-    return flux, grouped
-
-
-def _mel_centres(sample_rate: int, bands: int, low_hz: float, high_hz: float) -> np.ndarray:
-    to_mel = lambda hz: 2595.0 * np.log10(1.0 + hz / 700.0)  # noqa: E731
-    edges = 700.0 * (10 ** (np.linspace(to_mel(low_hz), to_mel(high_hz), bands + 2) / 2595.0) - 1.0)
-    return edges[1:-1]
+    return np.maximum(flux - _moving_mean(flux, width), 0)
 
 
 def _moving_mean(values: np.ndarray, width: int) -> np.ndarray:
@@ -178,13 +157,9 @@ def onset_envelopes(
     when the caller has one; else the chroma comes from the onset STFT."""
     power = power_spectrogram(samples)
     frame_rate = sample_rate / HOP
-    high_hz = min(8000.0, sample_rate / 2)
-    mel = _mel_matrix(sample_rate, N_FFT, 40, 30.0, high_hz) @ power
+    mel = _mel_matrix(sample_rate, N_FFT, 40, 30.0, min(8000.0, sample_rate / 2)) @ power
     scale = float(np.percentile(mel, 99)) + 1e-12
-    centres = _mel_centres(sample_rate, 40, 30.0, high_hz)
-    groups = [(centres >= low) & (centres < high) for low, high in itertools.pairwise(PHASE_BANDS_HZ)]
-    groups[-1] |= centres >= PHASE_BANDS_HZ[-1]
-    full, bands = _flux(np.log1p(COMPRESSION * mel / scale), frame_rate, groups)
+    full = _flux(np.log1p(COMPRESSION * mel / scale), frame_rate)
     frequencies = np.linspace(0, sample_rate / 2, N_FFT // 2 + 1)
     low_bins = power[(frequencies >= 30.0) & (frequencies <= LOW_BAND_HZ)]
     low_scale = float(np.percentile(low_bins, 99)) + 1e-12
@@ -202,7 +177,6 @@ def onset_envelopes(
         chroma=chroma,
         frame_rate=frame_rate,
         chroma_frame_rate=chroma_rate,
-        bands=bands,
     )
 
 
@@ -429,51 +403,20 @@ def beat_contrast(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> tuple[f
     return on, between
 
 
-def shifted_grid(beat_frames: np.ndarray, shift: float, length: int) -> np.ndarray:
-    """The beats moved later by `shift` of each beat's interval; the last one by the last interval."""
-    frames = np.asarray(beat_frames, dtype=float)
-    intervals = np.diff(frames)
-    moved = frames[:-1] + shift * intervals
-    tail = frames[-1] + shift * intervals[-1]
-    if tail < length:
-        moved = np.append(moved, tail)
-    return np.round(moved).astype(int)
-
-
-def phase_votes(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> dict[float, float]:
-    """For each shift of `PHASE_SHIFTS` (a share of the beat): how much better the shifted grid explains
-    the onsets than the grid itself. Each band's contrast c = (shifted - here) / (shifted + here) of its
-    mean onset strength (so no band outvotes the others by loudness; a hi-hat or güira on every eighth
-    gives ~0) votes c (1 - |c|): a band that sounds on one phase only (c near ±1) is one part's pattern, an
-    off-beat hi-hat or a kick on every "&" as often as a kick on the beat, and says little; bands that sound
-    on both phases and lean one way carry the vote."""
-    if envelopes.bands is None or len(beat_frames) < 4:
-        return {}
-    length = envelopes.bands.shape[1]
-    here = np.array([_strength_near(band, beat_frames[1:-1]).mean() for band in envelopes.bands])
-    votes = {}
-    for shift in PHASE_SHIFTS:
-        moved = shifted_grid(beat_frames, shift, length)[1:-1]
-        there = np.array([_strength_near(band, moved).mean() for band in envelopes.bands])
-        contrast = (there - here) / np.maximum(there + here, 1e-12)
-        votes[shift] = float(np.sum(contrast * (1 - np.abs(contrast))))
-    return votes
-
-
-def phase_check(
-    envelopes: OnsetEnvelopes, beat_frames: np.ndarray, margin: float | None = None
-) -> np.ndarray:
-    """Move the grid by a quarter, a half or three quarters of a beat when that grid wins the bands' vote
-    (`phase_votes`) by more than `margin`: the tracker follows the strongest onsets, which may be a kick
-    and bass on the off-beats while the other bands keep the beat."""
-    margin = PHASE_MARGIN if margin is None else margin
-    votes = phase_votes(envelopes, beat_frames)
-    if not votes:
+def phase_check(envelopes: OnsetEnvelopes, beat_frames: np.ndarray, ratio: float | None = None) -> np.ndarray:
+    """Move the grid by half a beat when the onsets half-way between the beats outweigh those on them by
+    `ratio`, the bass counting double (kick and bass mark the beat; hi-hats and guira fill between)."""
+    ratio = PHASE_RATIO if ratio is None else ratio
+    if len(beat_frames) < 4:
         return beat_frames
-    shift, vote = max(votes.items(), key=lambda item: item[1])
-    if vote <= margin:
-        return beat_frames
-    return shifted_grid(beat_frames, shift, len(envelopes.full))
+    weighted = 2 * _unit_scale(envelopes.low) + _unit_scale(envelopes.full)
+    midpoints = ((beat_frames[:-1] + beat_frames[1:]) // 2).astype(int)
+    on = float(_strength_near(weighted, beat_frames[1:-1]).mean())
+    between = float(_strength_near(weighted, midpoints).mean())
+    if between > ratio * on:
+        tail = beat_frames[-1] + (beat_frames[-1] - beat_frames[-2]) // 2
+        return np.append(midpoints, tail) if tail < len(envelopes.full) else midpoints
+    return beat_frames
 
 
 # ---------------------------------------------------------------------------------------------- metre
