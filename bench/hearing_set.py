@@ -13,6 +13,10 @@ Two sources, both rendered with fluidsynth and the FluidR3 General MIDI soundfon
   tresillo bass against triplet guitar (3:2-prone), swing, a tempo change 120 -> 150 -> 120, breaks where
   the percussion stops, a half bar that re-phases the 8-count, and a slow and a fast tempo.
 
+Added to the tuning part only (2026-12-02): grooves sequenced here (`GROOVES`: off-beat hi-hat, house, son,
+kick and bass on every "&", 16th funk) and songs of mma's own groove library (`MMA_GROOVES`, Latin and other
+syncopated styles, patterns written by mma's authors), where bands disagree about the beat.
+
 Every piece goes to `tuning` or `held_out` (fixed below; Debian pieces alternate by name); the analysis may
 be tuned on the first only. Audio and MIDI go under var/ (git-ignored), never into git.
 
