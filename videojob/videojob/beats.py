@@ -52,7 +52,8 @@ LOCAL_BAR_WEIGHT = 0.5  # the local tempo's bar (4 beats) and half-beat evidence
 LOCAL_HALF_WEIGHT = 0.5
 ACCENT_WEIGHT = 1.0
 COMPRESSION = 1000.0  # log(1 + C x) of the band energies before the flux
-PHASE_RATIO = 1.15
+PHASE_THRESHOLD = 0.15  # log ratio; tuning part: wrong phases 0.26-0.91, right ones <= 0.01
+BASS_VETO = -2.5  # log ratio; kick-only drum tracks -2.8 to -3.6; tuning pieces shifted: -1.7 to 0
 BEATS_PER_PHRASE = 8
 
 
@@ -403,17 +404,59 @@ def beat_contrast(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> tuple[f
     return on, between
 
 
-def phase_check(envelopes: OnsetEnvelopes, beat_frames: np.ndarray, ratio: float | None = None) -> np.ndarray:
-    """Move the grid by half a beat when the onsets half-way between the beats outweigh those on them by
-    `ratio`, the bass counting double (kick and bass mark the beat; hi-hats and guira fill between)."""
-    ratio = PHASE_RATIO if ratio is None else ratio
+def _half_beat_chroma_change(envelopes: OnsetEnvelopes, beat_frames: np.ndarray, times: np.ndarray) -> float:
+    """Mean L1 change of the (frame-normalised) chroma between the half beat before and after each time:
+    chords change on beats, so a grid on the beats sees more harmonic change than one between them."""
+    chroma = envelopes.chroma / (envelopes.chroma.sum(axis=0, keepdims=True) + 1e-12)
+    rate = envelopes.chroma_frame_rate
+    count = chroma.shape[1]
+    half = max(1, round(float(np.median(np.diff(beat_frames))) / envelopes.frame_rate * rate / 2))
+    centres = np.round(np.asarray(times, dtype=float) * rate).astype(int)
+    centres = centres[(centres - half >= 0) & (centres + half <= count)]
+    if len(centres) == 0:
+        return 0.0
+    cumulative = np.concatenate([np.zeros((12, 1)), np.cumsum(chroma, axis=1)], axis=1)
+    before = cumulative[:, centres] - cumulative[:, centres - half]
+    after = cumulative[:, centres + half] - cumulative[:, centres]
+    return float(np.abs(after - before).sum(axis=0).mean()) / half
+
+
+def _log_contrast(envelope: np.ndarray, beat_frames: np.ndarray, midpoints: np.ndarray) -> float:
+    """log(onset strength half-way between the beats / on them), clipped to ±6."""
+    on = float(_strength_near(envelope, beat_frames[1:-1]).mean())
+    between = float(_strength_near(envelope, midpoints).mean())
+    return float(np.clip(np.log(max(between, 1e-9) / max(on, 1e-9)), -6.0, 6.0))
+
+
+def phase_evidence(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> tuple[float, float]:
+    """(evidence, bass): how much better the grid moved by half a beat explains the music than the grid
+    itself (log ratios, > 0: the midpoints), by two cues that do not count the bass apart: the onsets of all
+    bands (a kick or bass on every '&' is as loud as the beat's) and the harmonic change (chords change on
+    the beat); and the bass band's own log ratio."""
+    if len(beat_frames) < 4:
+        return 0.0, 0.0
+    midpoints = ((beat_frames[:-1] + beat_frames[1:]) // 2).astype(int)
+    full = _log_contrast(_unit_scale(envelopes.full), beat_frames, midpoints)
+    bass = _log_contrast(_unit_scale(envelopes.low), beat_frames, midpoints)
+    chroma_on = _half_beat_chroma_change(envelopes, beat_frames, envelopes.frame_times(beat_frames[1:-1]))
+    chroma_between = _half_beat_chroma_change(envelopes, beat_frames, envelopes.frame_times(midpoints))
+    harmonic = float(np.log(chroma_between / chroma_on)) if min(chroma_on, chroma_between) > 0 else 0.0
+    return full + harmonic, bass
+
+
+def phase_check(
+    envelopes: OnsetEnvelopes, beat_frames: np.ndarray, threshold: float | None = None
+) -> np.ndarray:
+    """Move the grid by half a beat when `phase_evidence` says the midpoints explain the music better by
+    more than `threshold` (PHASE_THRESHOLD), unless the bass sounds almost only on the grid (its onsets
+    there > e^-BASS_VETO times those between: a kick on the beat under an off-beat hi-hat, with no harmony
+    to say otherwise)."""
+    threshold = PHASE_THRESHOLD if threshold is None else threshold
     if len(beat_frames) < 4:
         return beat_frames
-    weighted = 2 * _unit_scale(envelopes.low) + _unit_scale(envelopes.full)
-    midpoints = ((beat_frames[:-1] + beat_frames[1:]) // 2).astype(int)
-    on = float(_strength_near(weighted, beat_frames[1:-1]).mean())
-    between = float(_strength_near(weighted, midpoints).mean())
-    if between > ratio * on:
+    evidence, bass = phase_evidence(envelopes, beat_frames)
+    if evidence > threshold and bass > BASS_VETO:
+        midpoints = ((beat_frames[:-1] + beat_frames[1:]) // 2).astype(int)
         tail = beat_frames[-1] + (beat_frames[-1] - beat_frames[-2]) // 2
         return np.append(midpoints, tail) if tail < len(envelopes.full) else midpoints
     return beat_frames
