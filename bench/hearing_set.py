@@ -13,6 +13,10 @@ Two sources, both rendered with fluidsynth and the FluidR3 General MIDI soundfon
   tresillo bass against triplet guitar (3:2-prone), swing, a tempo change 120 -> 150 -> 120, breaks where
   the percussion stops, a half bar that re-phases the 8-count, and a slow and a fast tempo.
 
+Added to the tuning part only (2026-12-02): grooves sequenced here (`GROOVES`: off-beat hi-hat, house, son,
+kick and bass on every "&", 16th funk) and songs of mma's own groove library (`MMA_GROOVES`, Latin and other
+syncopated styles, patterns written by mma's authors), where bands disagree about the beat.
+
 Every piece goes to `tuning` or `held_out` (fixed below; Debian pieces alternate by name); the analysis may
 be tuned on the first only. Audio and MIDI go under var/ (git-ignored), never into git.
 
@@ -319,6 +323,170 @@ def bachata_specs() -> list[tuple[str, str, dict, list[str]]]:
     ]
 
 
+# Grooves that are not bachata, each a trap for a phase check: where the bands disagree about the beat.
+# (drum or program, 16th positions in the bar, velocity, pitch or chord role, length in 16ths). "drum:N" is a
+# General MIDI drum key; "bass"/"chord"/"lead" use `program` and follow the 2-bar chord progression.
+GROOVES: dict[str, dict] = {
+    # kick and snare on the beats, bass on every beat, a loud closed hi-hat on the off-beats only: the hi-hat
+    # band alone says "off-beat", the kick band "on the beat"
+    "groove-offbeat-hat-116": {
+        "bpm": 116.0,
+        "parts": [
+            ("drum:36", (0, 8), 104, None, 1),
+            ("drum:38", (4, 12), 96, None, 1),
+            ("drum:42", (2, 6, 10, 14), 112, None, 1),
+            ("bass:33", (0, 4, 8, 12), 96, "root", 3),
+            ("chord:0", (0,), 70, "chord", 16),
+        ],
+    },
+    # house: four-on-the-floor kick, a loud open hi-hat and the bass on the off-beats, clap on 2 and 4
+    "groove-house-124": {
+        "bpm": 124.0,
+        "parts": [
+            ("drum:36", (0, 4, 8, 12), 108, None, 1),
+            ("drum:46", (2, 6, 10, 14), 104, None, 1),
+            ("drum:39", (4, 12), 92, None, 1),
+            ("bass:38", (2, 6, 10, 14), 100, "root", 2),
+            ("chord:89", (0,), 64, "chord", 16),
+        ],
+    },
+    # son: the cowbell on every beat, a tumbao bass on "&2" and "4" (none on the "1"), conga tones on 4 and
+    # "&4", a syncopated piano: the beat is the bell's, not the bass's
+    "groove-son-cowbell-104": {
+        "bpm": 104.0,
+        "parts": [
+            ("drum:56", (0, 4, 8, 12), 100, None, 1),
+            ("drum:75", (0, 6, 12), 84, None, 1),
+            ("drum:63", (12, 14), 90, None, 1),
+            ("drum:62", (4,), 80, None, 1),
+            ("bass:33", (6, 12), 100, "root", 4),
+            ("chord:0", (2, 6, 10, 14), 66, "chord", 2),
+            ("lead:73", (0, 4, 8, 12), 72, "lead", 3),
+        ],
+    },
+    # the kick and the bass on the "1" and every "&", a cowbell on 1, 2, 3, a shaker on every 16th: the
+    # off-beats carry the low end, the bell and the melody carry the beat
+    "groove-offbeat-kick-100": {
+        "bpm": 100.0,
+        "parts": [
+            ("drum:36", (0, 2, 6, 10, 14), 100, None, 1),
+            ("drum:56", (0, 4, 8), 96, None, 1),
+            ("drum:70", tuple(range(16)), 70, None, 1),
+            ("bass:38", (0, 2, 6, 10, 14), 92, "root", 2),
+            ("lead:81", (0, 4, 8, 12), 84, "lead", 3),
+            ("chord:4", (0,), 60, "chord", 16),
+        ],
+    },
+    # a slow funk in 16ths whose kick and bass move in dotted eighths (3 16ths): prone to 4:3
+    "groove-funk-16ths-96": {
+        "bpm": 96.0,
+        "parts": [
+            ("drum:36", (0, 3, 6, 10), 104, None, 1),
+            ("drum:38", (4, 12), 100, None, 1),
+            ("drum:42", tuple(range(16)), 64, None, 1),
+            ("bass:34", (0, 3, 6, 9, 12), 96, "root", 2),
+            ("chord:4", (0, 8), 62, "chord", 6),
+        ],
+    },
+}
+
+
+def groove_piece(name: str, bars: int = 24, seed: int = 0, key: int = 55, bpm: float | None = None):
+    """A sequenced groove of `GROOVES` and its truth (beats, downbeats, phrase starts every 2 bars);
+    `bpm` overrides the groove's tempo."""
+    import pretty_midi
+
+    spec = GROOVES[name]
+    bpm = spec["bpm"] if bpm is None else bpm
+    rng = np.random.default_rng(seed)
+    period = 60.0 / bpm
+    sixteenth = period / 4
+    start = period  # one beat of silence: on the file's grid
+    midi = pretty_midi.PrettyMIDI(resolution=MIDI_RESOLUTION, initial_tempo=bpm)
+    instruments: dict[str, pretty_midi.Instrument] = {}
+    progression = [0, 5, 7, 0]
+    for bar in range(bars):
+        bar_start = start + bar * 4 * period
+        step = progression[(bar // 2) % 4]
+        for part, positions, velocity, role, length in spec["parts"]:
+            kind, number = part.split(":")
+            if part not in instruments:
+                instruments[part] = pretty_midi.Instrument(
+                    program=0 if kind == "drum" else int(number), is_drum=kind == "drum", name=part
+                )
+            if role == "root":
+                pitches = [key - 24 + step]
+            elif role == "chord":
+                pitches = [key + step + interval for interval in (0, 4, 7)]
+            elif role == "lead":
+                pitches = [key + 12 + step + int(rng.choice([0, 2, 4, 7]))]
+            else:
+                pitches = [int(number)]
+            for position in positions:
+                time = bar_start + position * sixteenth
+                for pitch in pitches:
+                    level = int(np.clip(velocity + rng.integers(-6, 7), 1, 127))
+                    duration = 0.1 if kind == "drum" else length * sixteenth * 0.9
+                    instruments[part].notes.append(pretty_midi.Note(level, pitch, time, time + duration))
+    midi.instruments.extend(instruments.values())
+    beats = [start + index * period for index in range(4 * bars + 1)]
+    downbeats = beats[::4]
+    return midi, beats, downbeats, downbeats[0::2]
+
+
+# Accompaniment written by mma's authors (its groove library, Debian `mma`), not by us: one song per groove
+# from a fixed 8-bar progression, 32 bars, rendered like the rest. Tuning only; chosen for off-beat and
+# syncopated styles (Latin, ska, funk, trance), where a phase check is tested hardest.
+MMA_GROOVES = (
+    ("Salsa", 100.0),
+    ("Son", 100.0),
+    ("Merengue", 130.0),
+    ("Mambo", 120.0),
+    ("ChaCha", 116.0),
+    ("Rhumba", 104.0),
+    ("Bolero", 96.0),
+    ("Ska", 140.0),
+    ("Calypso", 120.0),
+    ("Samba", 100.0),
+    ("BVFunk", 104.0),
+    ("Trance", 132.0),
+    ("Twist", 150.0),
+    ("Zydeco", 120.0),
+    ("R&B", 96.0),
+    ("DSoul", 110.0),
+    ("8Beat", 120.0),
+    ("SoftRock", 112.0),
+)
+MMA_PROGRESSION = ("Am", "F", "C", "G", "Am", "Dm", "E7", "Am")
+
+
+def mma_groove_midi(groove: str, bpm: float, folder: Path, bars: int = 32):
+    """mma's `groove` over `MMA_PROGRESSION`: (pretty_midi piece, beats, downbeats) from its tempo map. mma
+    starts bar 1 at time 0 here (no preamble: checked against the first notes)."""
+    import pretty_midi
+
+    if shutil.which("mma") is None:
+        raise SetUnavailable(f"mma is needed: {INSTALL_HINT}")
+    source = folder / f"mma-groove-{groove.lower().replace('&', 'n')}.mma"
+    lines = ["RndSeed 1", f"Tempo {bpm:g}", f"Groove {groove}"]  # mma randomises timing and velocity
+    lines += [f"{bar + 1} {MMA_PROGRESSION[bar % len(MMA_PROGRESSION)]}" for bar in range(bars)]
+    source.write_text("\n".join(lines) + "\n")
+    subprocess.run(
+        ["mma", "-f", str(source.with_suffix(".mid")), str(source)], check=True, capture_output=True
+    )
+    midi = pretty_midi.PrettyMIDI(str(source.with_suffix(".mid")))
+    signatures = {(t.numerator, t.denominator) for t in midi.time_signature_changes}
+    if signatures - {(4, 4)}:
+        raise ValueError(f"{groove}: not in 4/4 ({signatures})")
+    notes = [n for instrument in midi.instruments for n in instrument.notes]
+    last = max(n.end for n in notes)
+    beats = [float(t) for t in midi.get_beats() if t < last - 0.1]
+    beats = beats[: 4 * bars + 1]
+    first = min(n.start for n in notes)
+    assert first < 0.05, f"{groove}: the first note is at {first:.3f} s, not on bar 1"
+    return midi, beats, beats[::4]
+
+
 # ---------------------------------------------------------------------------------------------- Debian pieces
 
 
@@ -417,6 +585,41 @@ def build_set(
         file_beats = [float(t) for t in pretty_midi.PrettyMIDI(str(out / f"{name}.mid")).get_beats()]
         file_beats = [t for t in file_beats if t >= beats[0] - 0.001][: len(beats)]
         assert np.allclose(file_beats, beats, atol=0.002), f"{name}: tempo map and truth differ"
+    for index, name in enumerate(GROOVES):
+        if only and name not in only:
+            continue
+        midi, beats, downbeats, phrases = groove_piece(name, seed=30 + index)
+        pieces.append(
+            _render_piece(
+                out,
+                name,
+                "tuning",
+                "sequenced here (bench/hearing_set.py, GROOVES)",
+                midi,
+                beats,
+                downbeats,
+                phrases,
+                ["groove"],
+            )
+        )
+    for groove, bpm in MMA_GROOVES if include_debian else ():
+        name = f"mma-groove-{groove.lower().replace('&', 'n')}"
+        if only and name not in only:
+            continue
+        midi, beats, downbeats = mma_groove_midi(groove, bpm, out)
+        pieces.append(
+            _render_piece(
+                out,
+                name,
+                "tuning",
+                f"Debian mma: groove {groove} at {bpm:g} BPM over {' '.join(MMA_PROGRESSION)}",
+                midi,
+                beats,
+                downbeats,
+                downbeats[0::2],
+                ["debian", "mma-groove"],
+            )
+        )
     if include_debian:
         for index, (name, path) in enumerate(debian_sources()):
             if only and name not in only:

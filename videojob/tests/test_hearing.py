@@ -2,8 +2,7 @@
 (bench/hearing_set.py), rendered here with fluidsynth, scored as bench/hearing_bench.py scores the whole set.
 
 The pieces are the hard cases, short: a tresillo bass against triplet guitar (3:2-prone), swing, a tempo
-change 120 -> 150 -> 120, breaks with a half bar that moves the 8-count, and a Debian MIDI piece when the
-package is installed. Needs fluidsynth and the FluidR3 soundfont (skipped with the install command otherwise).
+change 120 -> 150 -> 120, breaks with a half bar that moves the 8-count, and Debian MIDI pieces when the package is installed. Needs fluidsynth and the FluidR3 soundfont (skipped with the install command otherwise).
 """
 
 import importlib.util
@@ -42,6 +41,15 @@ def bench():
     yield hearing_set, hearing_bench
     sys.modules.pop("hearing_bench", None)
     sys.modules.pop("hearing_set", None)
+
+
+def _groove(hearing_set, folder, name, bars=16):
+    midi, beats, downbeats, phrases = hearing_set.groove_piece(name, bars=bars, seed=7)
+    midi_path, wav_path = folder / f"{name}.mid", folder / f"{name}.wav"
+    midi.write(str(midi_path))
+    hearing_set.render_midi(midi_path, wav_path)
+    tempo = float(60 / np.median(np.diff(beats)))
+    return hearing_set.Piece(name, "test", "sequenced", str(wav_path), beats, downbeats, phrases, tempo, [])
 
 
 def _sequenced(hearing_set, folder, name, sections, **keywords):
@@ -158,3 +166,31 @@ def test_the_one_moves_after_a_half_bar(scored):
     analysis, score = scored["breaks-132"]
     assert analysis.confidence.rephased >= 1
     assert score["phrase_on_one"] >= 0.75
+
+
+@pytest.mark.parametrize("name", ["groove-offbeat-kick-100", "groove-house-124"])
+def test_a_kick_on_the_off_beats_does_not_move_the_beat(bench, tmp_path, name):
+    """A kick and bass on every off-beat, or house's open hi-hat and bass on the off-beats, put every beat
+    half a beat off while the bass counted double in the phase check; the check now weighs all bands'
+    onsets and the harmonic change (chords change on the beat)."""
+    hearing_set, hearing_bench = bench
+    piece = _groove(hearing_set, tmp_path, name)
+    score = hearing_bench.score_analysis(piece, analyze_audio(piece.audio, cache_dir=None))
+    assert score["f_measure"] >= 0.9, score
+
+
+def test_sixteenth_note_music_is_not_heard_at_four_thirds(bench, tmp_path):
+    """planetblupi music008 (96 BPM, 16th-note patterns whose kick and bass move in dotted eighths) was
+    heard at 128 BPM (4:3): a beat of three 16ths divides in three, which the level's score now counts."""
+    hearing_set, _ = bench
+    debian = Path("/usr/share/planetblupi/music/music008.mid")
+    if not debian.exists():
+        pytest.skip(f"planetblupi-music-midi is needed: {INSTALL}")
+    import pretty_midi
+
+    midi = hearing_set._truncated(pretty_midi.PrettyMIDI(str(debian)), 40.0)
+    *_, tempo, _ = hearing_set._truth_from_midi(midi, 40.0)
+    midi.write(str(tmp_path / "music008.mid"))
+    hearing_set.render_midi(tmp_path / "music008.mid", tmp_path / "music008.wav")
+    analysis = analyze_audio(tmp_path / "music008.wav", cache_dir=None)
+    assert analysis.bpm == pytest.approx(tempo, rel=0.04), (analysis.bpm, tempo)

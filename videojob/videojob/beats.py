@@ -13,10 +13,13 @@ steps, each a function:
 2. `choose_tempo`: the novelty's autocorrelation; the tracker's first guess (the strongest lag under a broad
    prior) and its x1/2, x2/3, x3/4, x1, x4/3, x3/2, x2 levels, each refined to its local maximum and scored by how much of the
    music it explains: the autocorrelation at 1, 2 and 4 beats (a bar: rhythm patterns repeat per bar, which a
-   dotted or triplet pulse does not) and at half a beat, times a log-normal prior around 130 BPM (the bachata
+   dotted or triplet pulse does not) and at half a beat, less what a third of a beat explains beyond the
+   half (a beat of three 16ths divides in three), times a log-normal prior around 130 BPM (the bachata
    range 110-150 as a prior, not a rule). The margin between the best two levels is the tempo-level confidence.
-3. `local_periods`: the autocorrelation in 8 s windows every 2 s, periods within ±35 % of the chosen level, a
-   Viterbi path that pays for every change of period: a tempo change (120 -> 150 -> 120) is followed.
+3. `local_periods`: the autocorrelation in 8 s windows every 2 s, periods within ±35 % of the chosen level
+   scored at 1, 2 and 4 beats and the half beat (less the third, as above: 4/3 of the level lies inside the
+   ±35 %), a Viterbi path that pays for every change of period: a tempo change (120 -> 150 -> 120) is
+   followed.
 4. `track_beats`: dynamic programming over frames (Ellis 2007): each frame's score is its onset strength plus
    the best earlier beat's score minus a penalty on log(interval / local period)^2; back-tracked from the end.
 5. `phase_check`: when the bass and onsets are stronger half-way between the beats than on them, the grid
@@ -43,9 +46,14 @@ BPM_PRIOR_OCTAVES = 0.5
 LEVEL_FACTORS = (0.5, 2.0 / 3.0, 0.75, 1.0, 4.0 / 3.0, 1.5, 2.0)
 TIGHTNESS = 400.0
 BAR_PAIR_WEIGHT = 1.0
+HALF_BEAT_WEIGHT = 1.0
+TERNARY_PENALTY = 1.0
+LOCAL_BAR_WEIGHT = 0.5  # the local tempo's bar (4 beats) and half-beat evidence
+LOCAL_HALF_WEIGHT = 0.5
 ACCENT_WEIGHT = 1.0
 COMPRESSION = 1000.0  # log(1 + C x) of the band energies before the flux
-PHASE_RATIO = 1.15
+PHASE_THRESHOLD = 0.15  # log ratio; tuning part: wrong phases 0.26-0.91, right ones <= 0.01
+BASS_VETO = -2.5  # log ratio; kick-only drum tracks -2.8 to -3.6; tuning pieces shifted: -1.7 to 0
 BEATS_PER_PHRASE = 8
 
 
@@ -211,13 +219,16 @@ def bpm_prior(bpm: float) -> float:
 
 def metrical_score(correlation: np.ndarray, lag: float) -> float:
     """How much of the music's periodicity a beat of `lag` frames explains: the beat, two beats, the bar
-    (four beats) and the half beat."""
+    (four beats) and the half beat, less what a third of the beat explains beyond the half beat (a beat
+    of three 16ths, 4/3 of the true tempo in 16th-note music, divides in three, not in two)."""
+    half, third = _at(correlation, lag / 2), _at(correlation, lag / 3)
     return (
         _at(correlation, lag)
         + _at(correlation, 2 * lag)
         + _at(correlation, 4 * lag)
         + BAR_PAIR_WEIGHT * _at(correlation, 8 * lag)
-        + 0.5 * _at(correlation, lag / 2)
+        + HALF_BEAT_WEIGHT * half
+        - TERNARY_PENALTY * max(0.0, third - half)
     )
 
 
@@ -278,12 +289,17 @@ def local_periods(
     candidates = np.exp(np.linspace(np.log(period * (1 - spread)), np.log(period * (1 + spread)), 61))
     centres = np.arange(window // 2, len(novelty) - window // 2, step)
     taper = np.hanning(window)
-    max_lag = int(np.ceil(candidates[-1] * 2)) + 2
+    max_lag = int(np.ceil(candidates[-1] * (4 if LOCAL_BAR_WEIGHT else 2))) + 2
     emissions = np.zeros((len(centres), len(candidates)))
     for row, centre in enumerate(centres):
         chunk = novelty[centre - window // 2 : centre - window // 2 + window] * taper
         correlation = autocorrelation(chunk, max_lag)
         emissions[row] = _at_many(correlation, candidates) + 0.5 * _at_many(correlation, 2 * candidates)
+        if LOCAL_BAR_WEIGHT:
+            half, third = _at_many(correlation, candidates / 2), _at_many(correlation, candidates / 3)
+            emissions[row] += LOCAL_BAR_WEIGHT * _at_many(correlation, 4 * candidates) + LOCAL_HALF_WEIGHT * (
+                half - np.maximum(0.0, third - half)
+            )
     emissions -= emissions.max(axis=1, keepdims=True)
     log_ratio = np.log(candidates)[:, None] - np.log(candidates)[None, :]
     transition = -change_cost * np.abs(log_ratio)
@@ -388,17 +404,59 @@ def beat_contrast(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> tuple[f
     return on, between
 
 
-def phase_check(envelopes: OnsetEnvelopes, beat_frames: np.ndarray, ratio: float | None = None) -> np.ndarray:
-    """Move the grid by half a beat when the onsets half-way between the beats outweigh those on them by
-    `ratio`, the bass counting double (kick and bass mark the beat; hi-hats and guira fill between)."""
-    ratio = PHASE_RATIO if ratio is None else ratio
+def _half_beat_chroma_change(envelopes: OnsetEnvelopes, beat_frames: np.ndarray, times: np.ndarray) -> float:
+    """Mean L1 change of the (frame-normalised) chroma between the half beat before and after each time:
+    chords change on beats, so a grid on the beats sees more harmonic change than one between them."""
+    chroma = envelopes.chroma / (envelopes.chroma.sum(axis=0, keepdims=True) + 1e-12)
+    rate = envelopes.chroma_frame_rate
+    count = chroma.shape[1]
+    half = max(1, round(float(np.median(np.diff(beat_frames))) / envelopes.frame_rate * rate / 2))
+    centres = np.round(np.asarray(times, dtype=float) * rate).astype(int)
+    centres = centres[(centres - half >= 0) & (centres + half <= count)]
+    if len(centres) == 0:
+        return 0.0
+    cumulative = np.concatenate([np.zeros((12, 1)), np.cumsum(chroma, axis=1)], axis=1)
+    before = cumulative[:, centres] - cumulative[:, centres - half]
+    after = cumulative[:, centres + half] - cumulative[:, centres]
+    return float(np.abs(after - before).sum(axis=0).mean()) / half
+
+
+def _log_contrast(envelope: np.ndarray, beat_frames: np.ndarray, midpoints: np.ndarray) -> float:
+    """log(onset strength half-way between the beats / on them), clipped to ±6."""
+    on = float(_strength_near(envelope, beat_frames[1:-1]).mean())
+    between = float(_strength_near(envelope, midpoints).mean())
+    return float(np.clip(np.log(max(between, 1e-9) / max(on, 1e-9)), -6.0, 6.0))
+
+
+def phase_evidence(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> tuple[float, float]:
+    """(evidence, bass): how much better the grid moved by half a beat explains the music than the grid
+    itself (log ratios, > 0: the midpoints), by two cues that do not count the bass apart: the onsets of all
+    bands (a kick or bass on every '&' is as loud as the beat's) and the harmonic change (chords change on
+    the beat); and the bass band's own log ratio."""
+    if len(beat_frames) < 4:
+        return 0.0, 0.0
+    midpoints = ((beat_frames[:-1] + beat_frames[1:]) // 2).astype(int)
+    full = _log_contrast(_unit_scale(envelopes.full), beat_frames, midpoints)
+    bass = _log_contrast(_unit_scale(envelopes.low), beat_frames, midpoints)
+    chroma_on = _half_beat_chroma_change(envelopes, beat_frames, envelopes.frame_times(beat_frames[1:-1]))
+    chroma_between = _half_beat_chroma_change(envelopes, beat_frames, envelopes.frame_times(midpoints))
+    harmonic = float(np.log(chroma_between / chroma_on)) if min(chroma_on, chroma_between) > 0 else 0.0
+    return full + harmonic, bass
+
+
+def phase_check(
+    envelopes: OnsetEnvelopes, beat_frames: np.ndarray, threshold: float | None = None
+) -> np.ndarray:
+    """Move the grid by half a beat when `phase_evidence` says the midpoints explain the music better by
+    more than `threshold` (PHASE_THRESHOLD), unless the bass sounds almost only on the grid (its onsets
+    there > e^-BASS_VETO times those between: a kick on the beat under an off-beat hi-hat, with no harmony
+    to say otherwise)."""
+    threshold = PHASE_THRESHOLD if threshold is None else threshold
     if len(beat_frames) < 4:
         return beat_frames
-    weighted = 2 * _unit_scale(envelopes.low) + _unit_scale(envelopes.full)
-    midpoints = ((beat_frames[:-1] + beat_frames[1:]) // 2).astype(int)
-    on = float(_strength_near(weighted, beat_frames[1:-1]).mean())
-    between = float(_strength_near(weighted, midpoints).mean())
-    if between > ratio * on:
+    evidence, bass = phase_evidence(envelopes, beat_frames)
+    if evidence > threshold and bass > BASS_VETO:
+        midpoints = ((beat_frames[:-1] + beat_frames[1:]) // 2).astype(int)
         tail = beat_frames[-1] + (beat_frames[-1] - beat_frames[-2]) // 2
         return np.append(midpoints, tail) if tail < len(envelopes.full) else midpoints
     return beat_frames
@@ -442,7 +500,7 @@ def metre_positions(
     envelopes: OnsetEnvelopes,
     beat_frames: np.ndarray,
     rephase_cost: float = 6.0,
-    weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    weights: tuple[float, float, float] = (0.7, 1.0, 1.0),
 ) -> Metre:
     """Each beat's place in the 8-count (0 = the "1", 4 = the second bar's downbeat)."""
     count = len(beat_frames)

@@ -56,7 +56,8 @@ from videojob.library import (
 )
 
 # 2: clip beat grids from the rebuilt hearing (videojob.beats: no ~40 ms lag); libraries ingested before re-ingest.
-INGEST_VERSION = "videojob-ingest-2"
+# 3: the level score, the local tempo and the bar evidence of 2026-12-02 move some clips' beats and 8-counts.
+INGEST_VERSION = "videojob-ingest-3"
 MOTION_WIDTH, MOTION_HEIGHT = 64, 36
 MAX_CANONICAL_HEIGHT = 360
 
