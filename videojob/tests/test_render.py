@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import av
@@ -217,6 +218,24 @@ def test_musicality_of_the_demo_plan(plan, analysis, library):
     assert report.hearing_notes == analysis.hearing_notes
     assert len(report.lines()) == 9 + len(report.hearing_notes)
     assert any(line.startswith("hearing confidence (vs the music)") for line in report.lines())
+
+
+def test_cuts_where_no_beat_was_heard_are_counted_apart(plan, analysis, library):
+    """A move change after the last beat the analysis heard (the grid extended over a silent tail) has no
+    beat to be on or off: it is counted apart, not as a change off the beat."""
+    last_cut = plan.cut_times[-1]
+    deaf_tail = replace(
+        analysis,
+        beat_times=tuple(t for t in analysis.beat_times if t < last_cut - 1.0),
+        phrase_starts=tuple(t for t in analysis.phrase_starts if t < last_cut - 1.0),
+    )
+    deaf_tail = replace(deaf_tail, phrase_energy=analysis.phrase_energy[: len(deaf_tail.phrase_starts)])
+    report = musicality_report(plan, deaf_tail, library.moves)
+    assert report.cuts_where_no_beat_was_heard == 1
+    assert report.cuts_on_beat_share == 1.0 and report.cuts_on_phrase_share == 1.0
+    assert report.cut_count == len(plan.cut_times)
+    assert "100 % (1 more where no beat was heard)" in "\n".join(report.lines())
+    assert musicality_report(plan, analysis, library.moves).cuts_where_no_beat_was_heard == 0
 
 
 def test_h264_helpers():
