@@ -107,6 +107,29 @@ def test_cuts_in_the_file_are_where_the_plan_puts_them(rendered, plan, library):
         assert np.abs(output_frames[probe].astype(int) - picture.astype(int)).mean() < 2.0
 
 
+def test_a_segment_retimed_phrase_by_phrase_is_copied_at_its_rates(plan, library, demo_song, tmp_path):
+    """A segment with a rate per phrase (`retimes`, a tempo change inside it): each copied frame is placed
+    where its clip time plays in the song, through the points, still by stream copy."""
+    index = next(i for i, s in enumerate(plan.segments) if i > 0 and s.phrase_count >= 2)
+    segment = plan.segments[index]
+    clip_middle = segment.clip_start + (segment.clip_end - segment.clip_start) / 2
+    song_middle = segment.song_start + 0.45 * segment.song_duration  # the first half faster
+    retimed = replace(segment, retimes=((round(clip_middle, 6), round(song_middle, 6)),))
+    rates = [rate for _, _, rate in retimed.pieces()]
+    assert rates[0] > segment.rate > rates[1]
+    plan = replace(plan, segments=(*plan.segments[:index], retimed, *plan.segments[index + 1 :]))
+    result = render_choreography(plan, library, demo_song.path, tmp_path / "retimed.mp4")
+    assert result.reencoded_segments == 0
+    with av.open(library.move(segment.clip_id).video_path) as container:
+        stream = container.streams.video[0]
+        clip_times = sorted(float(p.pts * stream.time_base) for p in container.demux(stream) if p.size)
+    clip_times = [t for t in clip_times if segment.clip_start + FRAME / 2 < t < segment.clip_end - 1e-3]
+    expected = np.asarray(retimed.song_times(clip_times))
+    output = np.asarray([t for t, _ in video_packets(result.video_path)])
+    shown = output[(output > segment.song_start + 1e-4) & (output < segment.song_end - 1e-4)]
+    assert len(shown) == len(expected) and np.allclose(shown, expected, atol=1e-3)
+
+
 def test_thumbnail_is_a_jpeg_of_the_video(rendered):
     data = rendered.thumbnail_path.read_bytes()
     assert data[:2] == b"\xff\xd8" and data[-2:] == b"\xff\xd9"

@@ -118,13 +118,18 @@ def musicality_report(plan: Plan, analysis: MusicAnalysis, moves: Sequence[Move]
     mismatches, weights, offsets = [], [], []
     for segment in plan.segments:
         move = by_id[segment.clip_id]
-        inside = beats[(beats >= segment.song_start) & (beats <= segment.song_end)]
-        local_bpm = bpm_from_beat_times(inside) if len(inside) >= 4 else analysis.bpm
-        mismatches.append(abs(move.bpm * segment.rate - local_bpm) / local_bpm)
-        weights.append(segment.song_duration)
+        # one stretch per rate (a segment retimed phrase by phrase across a tempo change has several)
+        stretches = (
+            segment.pieces() if segment.retimes else [(segment.song_start, segment.song_end, segment.rate)]
+        )
+        for start, end, rate in stretches:
+            inside = beats[(beats >= start) & (beats <= end)]
+            local_bpm = bpm_from_beat_times(inside) if len(inside) >= 4 else analysis.bpm
+            mismatches.append(abs(move.bpm * rate - local_bpm) / local_bpm)
+            weights.append(end - start)
         clip_beats = np.asarray(move.beat_times, dtype=float)
         clip_beats = clip_beats[(clip_beats >= segment.clip_start) & (clip_beats < segment.clip_end)]
-        mapped = segment.song_start + segment.hold_before + (clip_beats - segment.clip_start) / segment.rate
+        mapped = np.asarray(segment.song_times(clip_beats), dtype=float)
         if len(beats):
             mapped = mapped[(mapped >= beats[0] - 0.1) & (mapped <= beats[-1] + 0.1)]
             offsets.extend(_nearest_distance(mapped, beats))
