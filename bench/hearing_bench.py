@@ -185,6 +185,39 @@ def score_cuts(cuts, beats, ones) -> dict:
     }
 
 
+def _song_times(segment, clip_times) -> np.ndarray:
+    if hasattr(segment, "song_times"):
+        return np.asarray(segment.song_times(clip_times), float)
+    # plans of earlier commits: one rate per segment
+    return (
+        segment.song_start
+        + segment.hold_before
+        + (np.asarray(clip_times) - segment.clip_start) / segment.rate
+    )
+
+
+def score_steps(plan, library, beats) -> dict:
+    """The dancers' steps against the true beats: each clip's own beat times (from its audio, as ingest
+    measured them) carried through the plan's retiming to where they play in the song, those inside the
+    music; the share within 70 ms of a true beat and the median distance. From the plan, not the video
+    (the render places every copied frame exactly there: test_render)."""
+    beats = np.asarray(beats, float)
+    steps = []
+    for segment in plan.segments:
+        clip_beats = np.asarray(library.move(segment.clip_id).beat_times, float)
+        clip_beats = clip_beats[(clip_beats >= segment.clip_start) & (clip_beats < segment.clip_end)]
+        steps.extend(_song_times(segment, clip_beats))
+    steps = np.asarray(steps)
+    steps = steps[(steps >= beats[0] - TOLERANCE) & (steps <= beats[-1] + TOLERANCE)]
+    if not len(steps):
+        return {"steps_on_beat": None, "steps_median_off_ms": None}
+    distance = nearest_distance(steps, beats)
+    return {
+        "steps_on_beat": round(float(np.mean(distance <= TOLERANCE)), 3),
+        "steps_median_off_ms": round(float(np.median(distance)) * 1000, 1),
+    }
+
+
 def score_video(piece: hearing_set.Piece, library, cache_dir: Path, out_dir: Path) -> dict:
     from videojob.pipeline import make_choreography
     from videojob.planner import PlanRequest
@@ -204,6 +237,7 @@ def score_video(piece: hearing_set.Piece, library, cache_dir: Path, out_dir: Pat
     found = nearest_distance(planned, cuts) <= 0.05 if len(cuts) else np.zeros(len(planned), bool)
     return {
         **score_cuts(cuts, piece.beats, truth_ones),
+        **score_steps(made.plan, library, piece.beats),
         "planned_cuts": len(planned),
         "planned_cuts_found": int(found.sum()),
         "job_reported_on_beat": made.musicality.cuts_on_beat_share,
@@ -305,6 +339,11 @@ def table(results: list[dict], label: str) -> list[str]:
         ('cuts in the video on a true "1" (inside the music)', "cuts_on_one", "pct"),
         ("the same, every cut (silent tails too)", "cuts_on_beat_all", "pct"),
         ('the same on a true "1", every cut', "cuts_on_one_all", "pct"),
+        (
+            "the dancers' steps (clip beats through the plan) within 70 ms of a true beat",
+            "steps_on_beat",
+            "pct",
+        ),
         ("what the job reports (cuts on its own beats, where it heard beats)", "job_reported_on_beat", "pct"),
         ("analysis time per piece, warm (s)", "analysis_seconds", "num"),
     ):
@@ -336,6 +375,11 @@ ROWS = (
     ('cuts in the video on a true "1" (found from the MP4, inside the music)', "cuts_on_one", "pct"),
     ("the same, every cut found (the silent tails after the music too)", "cuts_on_beat_all", "pct"),
     ('the same on a true "1", every cut found', "cuts_on_one_all", "pct"),
+    (
+        "the dancers' steps (each clip's beats through the plan's retiming) within 70 ms of a true beat",
+        "steps_on_beat",
+        "pct",
+    ),
     ("what the job reports: its cuts on its own beats (where it heard beats)", "job_reported_on_beat", "pct"),
     ("analysis time per piece (~75 s), warm, in-process (s)", "analysis_seconds", "num"),
 )
@@ -470,6 +514,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"  cuts beat {row['cuts_on_beat']} one {row['cuts_on_one']} of {row['video_cuts_in_music']} in the music"
                 f" (all {row['video_cuts']}: beat {row['cuts_on_beat_all']} one {row['cuts_on_one_all']};"
                 f" {row['planned_cuts_found']}/{row['planned_cuts']} planned found)"
+                f"  steps on beat {row['steps_on_beat']}"
                 if arguments.video
                 else ""
             ),

@@ -159,3 +159,32 @@ def test_the_comparison_table_keeps_tuning_and_held_out_apart(modules):
     table = bench.compare_table(before, after)
     f_row = next(line for line in table if line.startswith("| beat F-measure"))
     assert f_row.split("|")[2:6] == [" 0.50 / 0.50 ", " 1.00 / 1.00 ", " 1.00 / 1.00 ", " 0.80 / 0.80 "]
+
+
+def test_the_dancers_steps_are_their_clip_beats_carried_through_the_plan(modules):
+    from types import SimpleNamespace
+
+    from videojob.planner import Segment
+
+    _, bench = modules
+    beats = 0.5 * np.arange(1, 41)  # the music: 0.5-20 s at 120 BPM
+    clip = SimpleNamespace(beat_times=tuple(0.2 + 0.5 * np.arange(60)))  # the clip's own beat, 120 BPM
+    library = SimpleNamespace(move=lambda clip_id: clip)
+
+    def plan(clip_start, rate, retimes=()):
+        segment = Segment(
+            "c", "basic", 0.5, 20.0, clip_start, clip_start + 19.5 * rate, rate, 5, 0.0, 0.0, retimes
+        )
+        return SimpleNamespace(segments=(segment,))
+
+    assert bench.score_steps(plan(0.2, 1.0), library, beats) == {
+        "steps_on_beat": 1.0,
+        "steps_median_off_ms": 0.0,
+    }
+    late = bench.score_steps(plan(0.1, 1.0), library, beats)  # every step 100 ms late
+    assert late["steps_on_beat"] == 0.0 and late["steps_median_off_ms"] == pytest.approx(100.0)
+    # one rate too fast, pulled back onto the beats by a point in the middle: on the beat again
+    drifting = bench.score_steps(plan(0.2, 1.02), library, beats)
+    assert drifting["steps_on_beat"] < 0.6
+    fixed = plan(0.2, 1.0, retimes=((10.2, 10.5),))
+    assert bench.score_steps(fixed, library, beats)["steps_on_beat"] == 1.0
