@@ -71,26 +71,72 @@ def test_notes_played_after_the_grid_move_the_truth(modules):
     assert hearing_set.note_grid_offset(midi, list(0.5 * np.arange(33))) == pytest.approx(0.05, abs=0.006)
 
 
-def test_cuts_are_found_from_the_video_alone(modules, tmp_path):
-    _, bench = modules
-    path = tmp_path / "cuts.mp4"
+def _write_video(path: Path, shades, frames_per_shot: int, *, still_from: int | None = None) -> None:
+    """A 30 fps H.264 video of `frames_per_shot` frames per background colour of `shades` (a cut where it
+    changes), a square moving 2 px a frame to and fro (motion, not a cut), frozen at frame `still_from` for 15
+    frames and then moving on from where it stopped (a held frame that resumes, not a cut) when given."""
     rng = np.random.default_rng(0)
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=30)
         stream.width, stream.height, stream.pix_fmt = 128, 72, "yuv420p"
-        for index in range(90):  # cuts at frames 30 and 60 (1.0 s and 2.0 s)
-            shade = (40, 200, 120)[index // 30]
-            image = np.full((72, 128, 3), shade, dtype=np.uint8)
-            x = 10 + index % 30 * 2  # a moving square: motion, not a cut
+        for index in range(frames_per_shot * len(shades)):
+            shade = np.asarray(shades[index // frames_per_shot])
+            shown = index  # the frame of the shot shown (held for 15 frames, then going on from there)
+            if still_from is not None and index >= still_from:
+                shown = max(still_from, index - 15)
+            image = np.empty((72, 128, 3), dtype=np.uint8)
+            image[:] = shade
+            x = 10 + abs(2 * shown % 160 - 80)  # to and fro, no jump
             image[20:40, x : x + 20] = 255 - shade
-            image = np.clip(image + rng.integers(0, 4, image.shape), 0, 255).astype(np.uint8)
-            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-            for packet in stream.encode(frame):
+            noise = (
+                rng.integers(0, 4, image.shape)
+                if still_from is None
+                else np.random.default_rng(shown).integers(0, 4, image.shape)
+            )
+            image = np.clip(image + noise, 0, 255).astype(np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
+
+
+def test_cuts_are_found_from_the_video_alone(modules, tmp_path):
+    _, bench = modules
+    path = tmp_path / "cuts.mp4"
+    _write_video(path, [(40,) * 3, (200,) * 3, (120,) * 3], 30)  # cuts at frames 30 and 60 (1.0 s, 2.0 s)
     cuts = bench.video_cut_times(path)
     assert len(cuts) == 2 and np.allclose(cuts, [1.0, 2.0], atol=0.034)
+
+
+def test_a_cut_between_two_colours_of_the_same_brightness_is_found(modules, tmp_path):
+    """The demo library's green "basic" clips and its grey outro differ by < 2 grey levels (luma 77 and 80),
+    and a viewer sees the change at once: the detector compares colours."""
+    _, bench = modules
+    path = tmp_path / "same-brightness.mp4"
+    _write_video(path, [(60, 90, 60), (80, 80, 80), (60, 90, 60)], 30)
+    cuts = bench.video_cut_times(path)
+    assert len(cuts) == 2 and np.allclose(cuts, [1.0, 2.0], atol=0.034)
+
+
+def test_a_held_frame_that_resumes_is_not_a_cut(modules, tmp_path):
+    _, bench = modules
+    path = tmp_path / "held.mp4"
+    _write_video(path, [(40,) * 3, (200,) * 3], 45, still_from=10)  # frozen 10-24, one cut at frame 45
+    cuts = bench.video_cut_times(path)
+    assert len(cuts) == 1 and np.allclose(cuts, [1.5], atol=0.034)
+
+
+def test_only_cuts_inside_the_music_are_scored(modules):
+    _, bench = modules
+    beats = 1.0 + 0.5 * np.arange(41)  # the music: 1.0-21.0 s
+    ones = beats[::8]
+    # on a "1", on a "1", on a beat, off the beat, the last beat (a "1"), then two in the silence after it
+    cuts = [1.0, 5.02, 6.5, 9.25, 21.05, 25.0, 29.0]
+    scored = bench.score_cuts(cuts, beats, ones)
+    assert scored["video_cuts"] == 7 and scored["video_cuts_in_music"] == 5
+    assert scored["cuts_on_beat"] == 0.8 and scored["cuts_on_one"] == 0.6
+    assert scored["cuts_on_beat_all"] == round(4 / 7, 3) and scored["cuts_on_one_all"] == round(3 / 7, 3)
+    assert bench.score_cuts([30.0], beats, ones)["cuts_on_beat"] is None  # no cut in the music
 
 
 def test_the_comparison_table_keeps_tuning_and_held_out_apart(modules):
@@ -113,3 +159,32 @@ def test_the_comparison_table_keeps_tuning_and_held_out_apart(modules):
     table = bench.compare_table(before, after)
     f_row = next(line for line in table if line.startswith("| beat F-measure"))
     assert f_row.split("|")[2:6] == [" 0.50 / 0.50 ", " 1.00 / 1.00 ", " 1.00 / 1.00 ", " 0.80 / 0.80 "]
+
+
+def test_the_dancers_steps_are_their_clip_beats_carried_through_the_plan(modules):
+    from types import SimpleNamespace
+
+    from videojob.planner import Segment
+
+    _, bench = modules
+    beats = 0.5 * np.arange(1, 41)  # the music: 0.5-20 s at 120 BPM
+    clip = SimpleNamespace(beat_times=tuple(0.2 + 0.5 * np.arange(60)))  # the clip's own beat, 120 BPM
+    library = SimpleNamespace(move=lambda clip_id: clip)
+
+    def plan(clip_start, rate, retimes=()):
+        segment = Segment(
+            "c", "basic", 0.5, 20.0, clip_start, clip_start + 19.5 * rate, rate, 5, 0.0, 0.0, retimes
+        )
+        return SimpleNamespace(segments=(segment,))
+
+    assert bench.score_steps(plan(0.2, 1.0), library, beats) == {
+        "steps_on_beat": 1.0,
+        "steps_median_off_ms": 0.0,
+    }
+    late = bench.score_steps(plan(0.1, 1.0), library, beats)  # every step 100 ms late
+    assert late["steps_on_beat"] == 0.0 and late["steps_median_off_ms"] == pytest.approx(100.0)
+    # one rate too fast, pulled back onto the beats by a point in the middle: on the beat again
+    drifting = bench.score_steps(plan(0.2, 1.02), library, beats)
+    assert drifting["steps_on_beat"] < 0.6
+    fixed = plan(0.2, 1.0, retimes=((10.2, 10.5),))
+    assert bench.score_steps(fixed, library, beats)["steps_on_beat"] == 1.0

@@ -1,5 +1,6 @@
 """Planner properties (Hypothesis over random songs and libraries) and examples on the demo assets."""
 
+from dataclasses import replace
 from itertools import pairwise
 
 import numpy as np
@@ -139,6 +140,15 @@ def check_plan(plan, analysis, moves, request):
         if index < len(segments) - 1:
             assert segment.hold_after == 0
         assert max(segment.hold_before, segment.hold_after) <= 1.5 * analysis.phrase_period + 1e-3
+        # retimed phrase by phrase: the points run forward inside the segment, every rate within bounds
+        clip_knots = [segment.clip_start, *(c for c, _ in segment.retimes), segment.clip_end]
+        song_knots = [segment.song_start + segment.hold_before, *(t for _, t in segment.retimes)]
+        assert all(b > a for a, b in pairwise(clip_knots)) and all(b > a for a, b in pairwise(song_knots))
+        assert song_knots[-1] < segment.song_end - segment.hold_after
+        assert all(low - 1e-6 <= rate <= high + 1e-6 for _, _, rate in segment.pieces())
+        assert float(segment.song_times(segment.clip_end)) == pytest.approx(
+            segment.song_end - segment.hold_after, abs=1e-4
+        )
     # filters honoured, or their relaxation reported
     notes = " ".join(plan.notes)
     for segment in segments:
@@ -189,6 +199,50 @@ def test_a_healthy_library_always_gives_a_plan(analysis, request, seed):
     ]
     plan = plan_choreography(analysis, moves, request)
     check_plan(plan, analysis, moves, request)
+
+
+def tempo_change_analysis(tempos, phrases_each=4, first_beat=0.5) -> MusicAnalysis:
+    """A song whose tempo changes on phrase starts (`phrases_each` phrases at each of `tempos`)."""
+    beats, time = [], first_beat
+    for bpm in tempos:
+        for _ in range(8 * phrases_each):
+            beats.append(time)
+            time += 60.0 / bpm
+    beats.append(time)
+    base = make_analysis(float(np.median(tempos)), time + 1.0, first_beat, 0, time + 1.0, [0.1, 0.2, 0.3])
+    starts = beats[::8]
+    return replace(
+        base,
+        beat_times=tuple(round(t, 6) for t in beats),
+        downbeat_times=tuple(round(t, 6) for t in beats[::4]),
+        phrase_starts=tuple(round(t, 6) for t in starts),
+        phrase_energy=tuple((0.1, 0.2, 0.3)[i % 3] for i in range(len(starts))),
+    )
+
+
+def test_a_move_over_a_tempo_change_keeps_its_steps_on_the_song_beats():
+    """One rate for a move that covers a phrase at 120 BPM and one at 150 would put its steps up to a
+    quarter of a second off the beat; retimed phrase by phrase, each of its beats lands on the song's."""
+    analysis = tempo_change_analysis([120.0, 150.0, 120.0])
+    moves = [
+        make_move(f"m{n}", LABELS[n % len(LABELS)], 130.0 + n, 30.0, 0.2, 0, "beginner", "medium", 0.02)
+        for n in range(6)
+    ]
+    request = PlanRequest(seed=1, max_phrases_per_move=3)
+    plan = plan_choreography(analysis, moves, request)
+    check_plan(plan, analysis, moves, request)
+    by_id = {move.clip_id: move for move in moves}
+    beats = np.asarray(analysis.beat_times)
+    retimed = 0
+    for segment in plan.segments:
+        clip_beats = np.asarray(by_id[segment.clip_id].beat_times)
+        clip_beats = clip_beats[(clip_beats >= segment.clip_start) & (clip_beats < segment.clip_end)]
+        mapped = np.asarray(segment.song_times(clip_beats))
+        mapped = mapped[(mapped >= beats[0]) & (mapped <= beats[-1])]
+        off = np.abs(mapped[:, None] - beats[None, :]).min(axis=1)
+        assert off.max() < 1 / 30, (segment, off.max())  # within a frame of a song beat
+        retimed += bool(segment.retimes)
+    assert retimed  # some move did cover the change
 
 
 @given(analysis=songs())

@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import av
@@ -104,6 +105,29 @@ def test_cuts_in_the_file_are_where_the_plan_puts_them(rendered, plan, library):
     output_frames = decoded_frames(rendered.video_path, probes)
     for probe, picture in zip(probes, expected, strict=True):
         assert np.abs(output_frames[probe].astype(int) - picture.astype(int)).mean() < 2.0
+
+
+def test_a_segment_retimed_phrase_by_phrase_is_copied_at_its_rates(plan, library, demo_song, tmp_path):
+    """A segment with a rate per phrase (`retimes`, a tempo change inside it): each copied frame is placed
+    where its clip time plays in the song, through the points, still by stream copy."""
+    index = next(i for i, s in enumerate(plan.segments) if i > 0 and s.phrase_count >= 2)
+    segment = plan.segments[index]
+    clip_middle = segment.clip_start + (segment.clip_end - segment.clip_start) / 2
+    song_middle = segment.song_start + 0.45 * segment.song_duration  # the first half faster
+    retimed = replace(segment, retimes=((round(clip_middle, 6), round(song_middle, 6)),))
+    rates = [rate for _, _, rate in retimed.pieces()]
+    assert rates[0] > segment.rate > rates[1]
+    plan = replace(plan, segments=(*plan.segments[:index], retimed, *plan.segments[index + 1 :]))
+    result = render_choreography(plan, library, demo_song.path, tmp_path / "retimed.mp4")
+    assert result.reencoded_segments == 0
+    with av.open(library.move(segment.clip_id).video_path) as container:
+        stream = container.streams.video[0]
+        clip_times = sorted(float(p.pts * stream.time_base) for p in container.demux(stream) if p.size)
+    clip_times = [t for t in clip_times if segment.clip_start + FRAME / 2 < t < segment.clip_end - 1e-3]
+    expected = np.asarray(retimed.song_times(clip_times))
+    output = np.asarray([t for t, _ in video_packets(result.video_path)])
+    shown = output[(output > segment.song_start + 1e-4) & (output < segment.song_end - 1e-4)]
+    assert len(shown) == len(expected) and np.allclose(shown, expected, atol=1e-3)
 
 
 def test_thumbnail_is_a_jpeg_of_the_video(rendered):
@@ -217,6 +241,24 @@ def test_musicality_of_the_demo_plan(plan, analysis, library):
     assert report.hearing_notes == analysis.hearing_notes
     assert len(report.lines()) == 9 + len(report.hearing_notes)
     assert any(line.startswith("hearing confidence (vs the music)") for line in report.lines())
+
+
+def test_cuts_where_no_beat_was_heard_are_counted_apart(plan, analysis, library):
+    """A move change after the last beat the analysis heard (the grid extended over a silent tail) has no
+    beat to be on or off: it is counted apart, not as a change off the beat."""
+    last_cut = plan.cut_times[-1]
+    deaf_tail = replace(
+        analysis,
+        beat_times=tuple(t for t in analysis.beat_times if t < last_cut - 1.0),
+        phrase_starts=tuple(t for t in analysis.phrase_starts if t < last_cut - 1.0),
+    )
+    deaf_tail = replace(deaf_tail, phrase_energy=analysis.phrase_energy[: len(deaf_tail.phrase_starts)])
+    report = musicality_report(plan, deaf_tail, library.moves)
+    assert report.cuts_where_no_beat_was_heard == 1
+    assert report.cuts_on_beat_share == 1.0 and report.cuts_on_phrase_share == 1.0
+    assert report.cut_count == len(plan.cut_times)
+    assert "100 % (1 more where no beat was heard)" in "\n".join(report.lines())
+    assert musicality_report(plan, analysis, library.moves).cuts_where_no_beat_was_heard == 0
 
 
 def test_h264_helpers():

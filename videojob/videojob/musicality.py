@@ -1,7 +1,8 @@
 """Musicality figures of a plan: how well the moves follow the song (pure; no video needed).
 
 Two kinds of figure, kept apart: how well the plan follows the analysis' own grid (cuts on its beats and
-phrase starts, tempo after retiming), which cannot see a wrong grid; and how sure the analysis is of that
+phrase starts, tempo after retiming; a move change where the analysis heard no beat, on the planner's grid
+extended over a beatless intro or a silent tail, is counted apart), which cannot see a wrong grid; and how sure the analysis is of that
 grid, measured against the music (the analysis' `HearingConfidence`: onsets on its beats vs between them,
 the tempo level's margin, the downbeat evidence, the beat's steadiness). Where the hearing is unsure the
 report says so in `hearing_notes`; bench/hearing_bench.py measures the real thing against independent truth.
@@ -26,8 +27,10 @@ class MusicalityReport:
     bpm: float
     segment_count: int
     cut_count: int
-    cuts_on_beat_share: float | None  # move changes within 70 ms of a song beat
-    cuts_on_phrase_share: float | None  # move changes within 70 ms of a detected 8-count phrase start
+    # move changes within 70 ms of a song beat / of a detected 8-count phrase start, among the changes
+    # where the analysis heard beats (None when there is none)
+    cuts_on_beat_share: float | None
+    cuts_on_phrase_share: float | None
     mean_tempo_mismatch_percent: float  # |clip BPM x rate - local song BPM| / local song BPM, time-weighted
     mean_beat_offset_ms: float | None  # retimed clip beats vs the nearest song beat
     energy_correlation: float | None  # Pearson r, per phrase: song RMS energy vs the move's motion energy
@@ -40,13 +43,21 @@ class MusicalityReport:
     tempo_range_bpm: tuple[float, float] | None = None  # slowest and fastest phrase
     hearing_notes: tuple[str, ...] = ()
     grid_measured_against: str = "the analysis' own beat grid (cuts_on_* figures)"
+    # move changes before the first or after the last beat the analysis heard (the planner's grid extended
+    # by whole phrases over a beatless intro or a silent tail): no beat to be on or off, so not counted in
+    # the cuts_on_* shares
+    cuts_where_no_beat_was_heard: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     def lines(self) -> list[str]:
+        unheard = self.cuts_where_no_beat_was_heard
+
         def share(value: float | None) -> str:
-            return "n/a (no cut)" if value is None else f"{100 * value:.0f} %"
+            if value is None:
+                return f"n/a ({unheard} where no beat was heard)" if unheard else "n/a (no cut)"
+            return f"{100 * value:.0f} %" + (f" ({unheard} more where no beat was heard)" if unheard else "")
 
         return [
             f"song tempo                      {self.bpm:.1f} BPM",
@@ -97,19 +108,28 @@ def musicality_report(plan: Plan, analysis: MusicAnalysis, moves: Sequence[Move]
     beats = np.asarray(analysis.beat_times, dtype=float)
     phrases = np.asarray(analysis.phrase_starts, dtype=float)
     cuts = np.asarray(plan.cut_times, dtype=float)
-    on_beat = float(np.mean(_nearest_distance(cuts, beats) <= ON_BEAT_TOLERANCE)) if len(cuts) else None
-    on_phrase = float(np.mean(_nearest_distance(cuts, phrases) <= ON_BEAT_TOLERANCE)) if len(cuts) else None
+    if len(beats):
+        heard = cuts[(cuts >= beats[0] - ON_BEAT_TOLERANCE) & (cuts <= beats[-1] + ON_BEAT_TOLERANCE)]
+    else:
+        heard = cuts[:0]
+    on_beat = float(np.mean(_nearest_distance(heard, beats) <= ON_BEAT_TOLERANCE)) if len(heard) else None
+    on_phrase = float(np.mean(_nearest_distance(heard, phrases) <= ON_BEAT_TOLERANCE)) if len(heard) else None
 
     mismatches, weights, offsets = [], [], []
     for segment in plan.segments:
         move = by_id[segment.clip_id]
-        inside = beats[(beats >= segment.song_start) & (beats <= segment.song_end)]
-        local_bpm = bpm_from_beat_times(inside) if len(inside) >= 4 else analysis.bpm
-        mismatches.append(abs(move.bpm * segment.rate - local_bpm) / local_bpm)
-        weights.append(segment.song_duration)
+        # one stretch per rate (a segment retimed phrase by phrase across a tempo change has several)
+        stretches = (
+            segment.pieces() if segment.retimes else [(segment.song_start, segment.song_end, segment.rate)]
+        )
+        for start, end, rate in stretches:
+            inside = beats[(beats >= start) & (beats <= end)]
+            local_bpm = bpm_from_beat_times(inside) if len(inside) >= 4 else analysis.bpm
+            mismatches.append(abs(move.bpm * rate - local_bpm) / local_bpm)
+            weights.append(end - start)
         clip_beats = np.asarray(move.beat_times, dtype=float)
         clip_beats = clip_beats[(clip_beats >= segment.clip_start) & (clip_beats < segment.clip_end)]
-        mapped = segment.song_start + segment.hold_before + (clip_beats - segment.clip_start) / segment.rate
+        mapped = np.asarray(segment.song_times(clip_beats), dtype=float)
         if len(beats):
             mapped = mapped[(mapped >= beats[0] - 0.1) & (mapped <= beats[-1] + 0.1)]
             offsets.extend(_nearest_distance(mapped, beats))
@@ -142,6 +162,7 @@ def musicality_report(plan: Plan, analysis: MusicAnalysis, moves: Sequence[Move]
         mean_beat_offset_ms=round(float(np.mean(offsets)) * 1000, 2) if offsets else None,
         energy_correlation=None if correlation is None else round(correlation, 4),
         repeat_rate=repeats / len(plan.segments),
+        cuts_where_no_beat_was_heard=len(cuts) - len(heard),
         **_hearing_figures(analysis),
     )
 

@@ -7,6 +7,10 @@ Rules:
 - a move starts on one of its clip's own phrase starts (a keyframe of the normalised clip), so the
   dancers' "1" lands on the song's "1"; playback rate = local song BPM / clip BPM, within bounds
   (0.8-1.25 by default), and clips that cannot fit are not chosen;
+- a move that covers several phrases whose tempo differs (a tempo change, a ritardando) is retimed phrase
+  by phrase when one rate would put its own later "1"s more than a frame off the song's: each of its
+  phrases then plays at the rate that lands it on the song's phrase (`Segment.retimes`), every rate within
+  the bounds, or the move covers fewer phrases;
 - an intro move first and an outro move last when the library has them;
 - choice by the request (difficulty, style, energy level) and by the phrase's energy against the move's
   motion energy; no move twice in a row, and variety (moves and labels used less often are preferred);
@@ -27,10 +31,11 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from itertools import pairwise
 
 import numpy as np
 
-from videojob.analysis import MusicAnalysis, bpm_from_beat_times
+from videojob.analysis import BEATS_PER_PHRASE, MusicAnalysis, bpm_from_beat_times
 from videojob.errors import PlanningError
 from videojob.library import DIFFICULTY_LEVELS, ENERGY_LEVELS, STYLES, Move
 
@@ -38,6 +43,7 @@ DEFAULT_RATE_BOUNDS = (0.8, 1.25)
 DEFAULT_MIN_CANDIDATES = 4
 DEFAULT_MAX_PHRASES_PER_MOVE = 3
 _TOLERANCE = 1e-3  # seconds
+_FRAME = 1 / 30  # seconds: a later "1" of a move this far off the song's is retimed phrase by phrase
 _ENERGY_TARGET_BY_LEVEL = {"low": 0.15, "medium": 0.5, "high": 0.85}
 
 
@@ -82,14 +88,42 @@ class Segment:
     song_end: float
     clip_start: float
     clip_end: float
-    rate: float
+    rate: float  # the mean rate; with `retimes`, each stretch between them has its own
     phrase_count: int
     hold_before: float = 0.0
     hold_after: float = 0.0
+    # (clip time, song time) points inside the segment where the rate changes (the clip's own "1"s on the
+    # song's, across a tempo change): the clip plays linearly from (clip_start, song_start + hold_before)
+    # through these to (clip_end, song_end - hold_after). Empty: one rate throughout.
+    retimes: tuple[tuple[float, float], ...] = ()
 
     @property
     def song_duration(self) -> float:
         return self.song_end - self.song_start
+
+    def song_times(self, clip_times):
+        """Where clip times (seconds, scalar or array) play in the song (the first frame's hold aside)."""
+        start = self.song_start + self.hold_before
+        if not self.retimes:
+            return start + (np.asarray(clip_times, dtype=float) - self.clip_start) / self.rate
+        clip_knots = [self.clip_start, *(c for c, _ in self.retimes), self.clip_end]
+        song_knots = [start, *(t for _, t in self.retimes), self.song_end - self.hold_after]
+        return np.interp(clip_times, clip_knots, song_knots)
+
+    def pieces(self) -> list[tuple[float, float, float]]:
+        """(song start, song end, rate) of each stretch played at one rate."""
+        clip_knots = [self.clip_start, *(c for c, _ in self.retimes), self.clip_end]
+        song_knots = [self.song_start + self.hold_before, *(t for _, t in self.retimes)]
+        song_knots.append(self.song_end - self.hold_after)
+        return [
+            (
+                song_knots[i],
+                song_knots[i + 1],
+                (clip_knots[i + 1] - clip_knots[i]) / (song_knots[i + 1] - song_knots[i]),
+            )
+            for i in range(len(clip_knots) - 1)
+            if song_knots[i + 1] > song_knots[i]
+        ]
 
 
 @dataclass(frozen=True)
@@ -214,6 +248,63 @@ class _Fit:
     rate: float
     hold_before: float
     hold_after: float
+    retimes: tuple[tuple[float, float], ...] = ()
+
+
+def retime_by_phrase(
+    move: Move,
+    fit: _Fit,
+    song_start: float,
+    song_end: float,
+    anchor: float,
+    bounds: Sequence[float],
+    last_rate: float | None,
+    *,
+    rate_bounds: tuple[float, float],
+    max_hold: float,
+    allow_hold_after: bool,
+) -> _Fit | None:
+    """`fit` (one rate) of a move over several phrases, retimed phrase by phrase when its own later "1"s
+    would land more than a frame off the song's phrase starts `bounds` (the starts of the 2nd, 3rd...
+    phrases): each of its phrases (8 of its beats) then plays over the song's phrase; the last one (to
+    `song_end`) at `last_rate` when given (the song's tail: not a whole phrase), else over what is left.
+    The same fit when one rate is close enough; None when a rate falls out of bounds or the clip runs out."""
+    if not bounds:
+        return fit
+    period = BEATS_PER_PHRASE * 60.0 / move.bpm  # the clip's phrase, in clip seconds
+    first_one = fit.clip_start + (anchor - song_start - fit.hold_before) * fit.rate  # lands on `anchor`
+    ones = [first_one + k * period for k in range(1, len(bounds) + 1)]
+    drift = max(
+        abs(anchor + (one - first_one) / fit.rate - bound) for one, bound in zip(ones, bounds, strict=True)
+    )
+    if drift <= _FRAME:
+        return fit
+    low, high = rate_bounds
+    song_knots = [anchor, *bounds]
+    for before, after in pairwise(song_knots):
+        if not low - 1e-9 <= period / (after - before) <= high + 1e-9:
+            return None
+    rate = last_rate if last_rate is not None else period / (song_end - bounds[-1])
+    if not low - 1e-9 <= rate <= high + 1e-9:
+        return None
+    clip_end, hold_after = ones[-1] + (song_end - bounds[-1]) * rate, 0.0
+    available_end = move.duration - _TOLERANCE
+    if clip_end > available_end:
+        hold_after = (clip_end - available_end) / rate
+        if not allow_hold_after or hold_after > max_hold + _TOLERANCE or ones[-1] >= available_end:
+            return None
+        clip_end = available_end
+    retimes = [(first_one, anchor)] if first_one > fit.clip_start + _TOLERANCE else []
+    retimes += list(zip(ones, bounds, strict=True))
+    played = song_end - song_start - fit.hold_before - hold_after
+    return _Fit(
+        fit.clip_start,
+        clip_end,
+        (clip_end - fit.clip_start) / played,
+        fit.hold_before,
+        hold_after,
+        tuple((round(c, 6), round(t, 6)) for c, t in retimes),
+    )
 
 
 def fit_move(
@@ -370,20 +461,42 @@ class _Planner:
         self.local_bpm: dict[tuple[int, int], float] = {}  # (first unit, count): asked for every candidate
 
     # -- fitting
+    def bpm_over(self, first_unit: int, count: int) -> float:
+        if (first_unit, count) not in self.local_bpm:
+            start_unit, end_unit = self.units[first_unit], self.units[first_unit + count - 1]
+            self.local_bpm[first_unit, count] = _local_bpm(self.analysis, start_unit.start, end_unit.end)
+        return self.local_bpm[first_unit, count]
+
     def fit(self, move: Move, first_unit: int, count: int) -> _Fit | None:
         start_unit, end_unit = self.units[first_unit], self.units[first_unit + count - 1]
-        if (first_unit, count) not in self.local_bpm:
-            self.local_bpm[first_unit, count] = _local_bpm(self.analysis, start_unit.start, end_unit.end)
-        return fit_move(
+        is_last = first_unit + count == len(self.units)
+        fit = fit_move(
             move,
             start_unit.start,
             end_unit.end,
             start_unit.anchor,
-            self.local_bpm[first_unit, count],
+            self.bpm_over(first_unit, count),
             is_first=first_unit == 0,
-            is_last=first_unit + count == len(self.units),
+            is_last=is_last,
             rate_bounds=self.request.rate_bounds,
             max_hold=self.max_hold,
+        )
+        if fit is None or count == 1:
+            return fit
+        last = first_unit + count - 1
+        # the song's last unit holds its tail (not a whole phrase): its rate is its own tempo's
+        last_rate = self.bpm_over(last, 1) / move.bpm if is_last else None
+        return retime_by_phrase(
+            move,
+            fit,
+            start_unit.start,
+            end_unit.end,
+            start_unit.anchor,
+            [self.units[index].start for index in range(first_unit + 1, last + 1)],
+            last_rate,
+            rate_bounds=self.request.rate_bounds,
+            max_hold=self.max_hold,
+            allow_hold_after=is_last,
         )
 
     def usable(self, move: Move) -> bool:
@@ -554,6 +667,7 @@ class _Planner:
             phrase_count=choice.phrase_count,
             hold_before=round(fit.hold_before, 6),
             hold_after=round(fit.hold_after, 6),
+            retimes=fit.retimes,
         )
 
     def _choose_filters(self, candidates: list[Move]) -> tuple[dict, Mapping[str, float | None]]:

@@ -2,7 +2,8 @@
 
 Video: every segment of the plan starts on a keyframe of its normalised clip (ingest forced one on every
 beat), so its packets are copied unchanged; retiming is done by rescaling packet timestamps (the clip
-plays `rate` times faster or slower: the video only, the clip audio is not used). A segment is re-encoded
+plays `rate` times faster or slower, or at one rate per phrase across a tempo change: `Segment.retimes`;
+the video only, the clip audio is not used). A segment is re-encoded
 only when it cannot be copied: its clip has other codec parameters than the rest, has B-frames, or has no
 keyframe where the segment starts. Re-encoded segments use the canonical encoder settings of ingest, which
 give the same SPS/PPS, so copied and re-encoded segments share one stream; if they would not, everything
@@ -222,6 +223,8 @@ def _copyable(clip: _ClipVideo, segment: Segment, reference: _ClipVideo) -> bool
 def _output_time(segment: Segment, clip_time: float, is_first_frame: bool) -> float:
     if is_first_frame:
         return segment.song_start
+    if segment.retimes:  # a rate per phrase (a tempo change inside the segment)
+        return float(segment.song_times(clip_time))
     return segment.song_start + segment.hold_before + (clip_time - segment.clip_start) / segment.rate
 
 
