@@ -250,6 +250,8 @@ def bachata_piece(
     for pitch in [key - 12, *chord]:
         note(guitar, pitch, final, 1.5, 70)
     downbeats.append(final)
+    if bar_in_phrase % 2 == 0:  # the final chord falls where the next 8-count would start: its "1"
+        phrase_starts.append(final)
     midi.instruments.extend([bass, guitar, requinto, drums])
     return midi, beats, downbeats, phrase_starts
 
