@@ -44,7 +44,8 @@ def test_the_tempo_change_truth_follows_the_sections(modules):
     _, beats, downbeats, phrases = hearing_set.bachata_piece("t", sections)
     assert np.allclose(np.diff(beats)[:8], 0.5) and np.allclose(np.diff(beats)[8:], 0.4)
     assert downbeats[:4] == [beats[0], beats[4], beats[8], beats[12]]
-    assert phrases == [beats[0], beats[8]]
+    # the final chord, where the next 8-count would start, is a "1" too
+    assert phrases == [beats[0], beats[8], beats[16]] and beats[16] == beats[-1]
 
 
 def test_a_half_bar_moves_the_phrase_truth(modules):
@@ -55,7 +56,8 @@ def test_a_half_bar_moves_the_phrase_truth(modules):
         hearing_set.Section(2, 120.0),
     ]
     _, beats, _, phrases = hearing_set.bachata_piece("r", sections)
-    assert phrases == [beats[0], beats[10]]  # 8 beats, a 2-beat bar, then the next "1"
+    # 8 beats, a 2-beat bar, then the next "1"; the final chord after 8 more beats is one too
+    assert phrases == [beats[0], beats[10], beats[18]] and beats[18] == beats[-1]
 
 
 def test_notes_played_after_the_grid_move_the_truth(modules):
@@ -188,3 +190,9 @@ def test_the_dancers_steps_are_their_clip_beats_carried_through_the_plan(modules
     assert drifting["steps_on_beat"] < 0.6
     fixed = plan(0.2, 1.0, retimes=((10.2, 10.5),))
     assert bench.score_steps(fixed, library, beats)["steps_on_beat"] == 1.0
+
+
+def test_a_final_chord_in_the_middle_of_an_8_count_is_no_phrase_start(modules):
+    hearing_set, _ = modules
+    _, beats, downbeats, phrases = hearing_set.bachata_piece("o", [hearing_set.Section(3, 120.0)])
+    assert phrases == [beats[0], beats[8]] and downbeats[-1] == beats[-1] == beats[12]
