@@ -1,18 +1,16 @@
 import { useId } from 'react';
 
-import { useModal } from '../modal.js';
+import Modal from '../Modal.jsx';
 import { KEYS } from './keys.js';
 
 // The list of the player's keys, in a native modal dialog (focus is trapped and Escape closes it).
 export default function HelpDialog({ open, onClose }) {
-  const ref = useModal(open);
   const titleId = useId();
 
   return (
-    <dialog
-      ref={ref}
-      aria-labelledby={titleId}
-      onClose={onClose}
+    <Modal
+      open={open}
+      labelledBy={titleId}
       onCancel={onClose}
       className="m-auto max-w-lg rounded-lg p-0 backdrop:bg-slate-900/50"
     >
@@ -56,6 +54,6 @@ export default function HelpDialog({ open, onClose }) {
           Close
         </button>
       </div>
-    </dialog>
+    </Modal>
   );
 }

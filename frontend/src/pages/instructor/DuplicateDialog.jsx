@@ -2,12 +2,11 @@ import { useEffect, useId, useState } from 'react';
 
 import ErrorSummary from '../../components/ErrorSummary.jsx';
 import Field from '../../components/Field.jsx';
-import { useModal } from '../../components/modal.js';
+import Modal from '../../components/Modal.jsx';
 import { request } from '../../utils/api.js';
 
 // Duplicate a plan: a new title (the API's "Copy of …" when left as it is) and whether to copy the sequences.
 export default function DuplicateDialog({ plan, onCancel, onDone }) {
-  const ref = useModal(Boolean(plan));
   const titleId = useId();
   const [title, setTitle] = useState('');
   const [withSequences, setWithSequences] = useState(true);
@@ -40,15 +39,7 @@ export default function DuplicateDialog({ plan, onCancel, onDone }) {
   };
 
   return (
-    <dialog
-      ref={ref}
-      aria-labelledby={titleId}
-      onCancel={(event) => {
-        event.preventDefault();
-        onCancel();
-      }}
-      className="m-auto w-[calc(100%-2rem)] max-w-md rounded-lg p-0 shadow-xl backdrop:bg-black/50"
-    >
+    <Modal open={Boolean(plan)} labelledBy={titleId} onCancel={onCancel}>
       {plan ? (
         <form noValidate onSubmit={submit} className="flex flex-col gap-4 p-5">
           <h2 id={titleId} className="text-xl font-bold">
@@ -82,6 +73,6 @@ export default function DuplicateDialog({ plan, onCancel, onDone }) {
           </div>
         </form>
       ) : null}
-    </dialog>
+    </Modal>
   );
 }
