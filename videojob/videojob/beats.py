@@ -22,8 +22,9 @@ steps, each a function:
    followed.
 4. `track_beats`: dynamic programming over frames (Ellis 2007): each frame's score is its onset strength plus
    the best earlier beat's score minus a penalty on log(interval / local period)^2; back-tracked from the end.
-5. `phase_check`: when the bass and onsets are stronger half-way between the beats than on them, the grid
-   moves by half a beat.
+5. `phase_check`: when the onsets of all bands and the harmonic change over the half beat before and after
+   (chords change on the beat) together favour the points half-way between the beats, the grid moves by
+   half a beat, unless the bass sounds almost only on the grid (a kick under an off-beat hi-hat).
 6. `metre_positions`: per beat, evidence of a bar start (bass onset, chord change over ±2 beats) and of a
    phrase start (chord change over ±4 beats); a Viterbi over the 8 positions of the 8-count, advancing one
    position per beat, that may jump (re-phase) at a cost after a break or a slip.
