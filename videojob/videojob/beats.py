@@ -394,38 +394,50 @@ def _strength_near(envelope: np.ndarray, frames: np.ndarray, radius: int = 2) ->
     return windows[np.clip(frames, 0, len(envelope) - 1)].max(axis=1)
 
 
+def _midpoints(beat_frames: np.ndarray) -> np.ndarray:
+    """The frames half-way between consecutive beats."""
+    return ((beat_frames[:-1] + beat_frames[1:]) // 2).astype(int)
+
+
+def _on_and_between(envelope: np.ndarray, beat_frames: np.ndarray) -> tuple[float, float]:
+    """(mean strength of `envelope` at the inner beats, half-way between the beats)."""
+    on = float(_strength_near(envelope, beat_frames[1:-1]).mean())
+    between = float(_strength_near(envelope, _midpoints(beat_frames)).mean())
+    return on, between
+
+
 def beat_contrast(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> tuple[float, float]:
     """(mean onset strength at the beats, half-way between them), bass and all bands together."""
     if len(beat_frames) < 3:
         return 0.0, 0.0
-    novelty = envelopes.novelty
-    midpoints = ((beat_frames[:-1] + beat_frames[1:]) // 2).astype(int)
-    on = float(_strength_near(novelty, beat_frames[1:-1]).mean())
-    between = float(_strength_near(novelty, midpoints).mean())
-    return on, between
+    return _on_and_between(envelopes.novelty, beat_frames)
 
 
-def _half_beat_chroma_change(envelopes: OnsetEnvelopes, beat_frames: np.ndarray, times: np.ndarray) -> float:
-    """Mean L1 change of the (frame-normalised) chroma between the half beat before and after each time:
-    chords change on beats, so a grid on the beats sees more harmonic change than one between them."""
+def _half_beat_chroma_change(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> tuple[float, float]:
+    """Mean L1 change of the (frame-normalised) chroma between the half beat before and after each inner
+    beat, and each midpoint: chords change on beats, so a grid on the beats sees more harmonic change than
+    one between them."""
     chroma = envelopes.chroma / (envelopes.chroma.sum(axis=0, keepdims=True) + 1e-12)
     rate = envelopes.chroma_frame_rate
     count = chroma.shape[1]
     half = max(1, round(float(np.median(np.diff(beat_frames))) / envelopes.frame_rate * rate / 2))
-    centres = np.round(np.asarray(times, dtype=float) * rate).astype(int)
-    centres = centres[(centres - half >= 0) & (centres + half <= count)]
-    if len(centres) == 0:
-        return 0.0
     cumulative = np.concatenate([np.zeros((12, 1)), np.cumsum(chroma, axis=1)], axis=1)
-    before = cumulative[:, centres] - cumulative[:, centres - half]
-    after = cumulative[:, centres + half] - cumulative[:, centres]
-    return float(np.abs(after - before).sum(axis=0).mean()) / half
+
+    def change(frames: np.ndarray) -> float:
+        centres = np.round(envelopes.frame_times(frames) * rate).astype(int)
+        centres = centres[(centres - half >= 0) & (centres + half <= count)]
+        if len(centres) == 0:
+            return 0.0
+        before = cumulative[:, centres] - cumulative[:, centres - half]
+        after = cumulative[:, centres + half] - cumulative[:, centres]
+        return float(np.abs(after - before).sum(axis=0).mean()) / half
+
+    return change(beat_frames[1:-1]), change(_midpoints(beat_frames))
 
 
-def _log_contrast(envelope: np.ndarray, beat_frames: np.ndarray, midpoints: np.ndarray) -> float:
+def _log_contrast(envelope: np.ndarray, beat_frames: np.ndarray) -> float:
     """log(onset strength half-way between the beats / on them), clipped to ±6."""
-    on = float(_strength_near(envelope, beat_frames[1:-1]).mean())
-    between = float(_strength_near(envelope, midpoints).mean())
+    on, between = _on_and_between(envelope, beat_frames)
     return float(np.clip(np.log(max(between, 1e-9) / max(on, 1e-9)), -6.0, 6.0))
 
 
@@ -436,11 +448,9 @@ def phase_evidence(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> tuple[
     the beat); and the bass band's own log ratio."""
     if len(beat_frames) < 4:
         return 0.0, 0.0
-    midpoints = ((beat_frames[:-1] + beat_frames[1:]) // 2).astype(int)
-    full = _log_contrast(_unit_scale(envelopes.full), beat_frames, midpoints)
-    bass = _log_contrast(_unit_scale(envelopes.low), beat_frames, midpoints)
-    chroma_on = _half_beat_chroma_change(envelopes, beat_frames, envelopes.frame_times(beat_frames[1:-1]))
-    chroma_between = _half_beat_chroma_change(envelopes, beat_frames, envelopes.frame_times(midpoints))
+    full = _log_contrast(_unit_scale(envelopes.full), beat_frames)
+    bass = _log_contrast(_unit_scale(envelopes.low), beat_frames)
+    chroma_on, chroma_between = _half_beat_chroma_change(envelopes, beat_frames)
     harmonic = float(np.log(chroma_between / chroma_on)) if min(chroma_on, chroma_between) > 0 else 0.0
     return full + harmonic, bass
 
@@ -457,7 +467,7 @@ def phase_check(
         return beat_frames
     evidence, bass = phase_evidence(envelopes, beat_frames)
     if evidence > threshold and bass > BASS_VETO:
-        midpoints = ((beat_frames[:-1] + beat_frames[1:]) // 2).astype(int)
+        midpoints = _midpoints(beat_frames)
         tail = beat_frames[-1] + (beat_frames[-1] - beat_frames[-2]) // 2
         return np.append(midpoints, tail) if tail < len(envelopes.full) else midpoints
     return beat_frames
