@@ -17,7 +17,7 @@ against the MIDI tempo map:
   of them within 70 ms of a true beat / of a true "1" (the same rule as above), counting the cuts inside the
   music as for the beats (a cut in a piece's silent tail, after its last true beat, is neither on nor off
   the beat); the same shares over every cut found are given beside them.
-Means and medians are given for the tuning and the held-out parts separately; the analysis time per piece
+Means and medians are given for each part separately (tuning, held-out, and the blind recordings); the analysis time per piece
 (warm, in this process) and of a 3-minute song in a fresh `python -m videojob analyze` process.
 """
 
@@ -324,18 +324,28 @@ def summarise(rows: list[dict], key: str) -> tuple[float | None, float | None]:
     return statistics.fmean(values), statistics.median(values)
 
 
+PARTS = {"tuning": "tuning", "held_out": "held-out", "blind": "blind (recordings)"}
+
+
+def _parts(*results: list[dict]) -> list[str]:
+    """The parts present, in `PARTS` order (the blind part only where its package is installed)."""
+    present = {row["part"] for rows in results for row in rows}
+    return [part for part in PARTS if part in present]
+
+
 def table(results: list[dict], label: str) -> list[str]:
-    """Markdown: each figure of this run (`ROWS`), tuning and held-out apart (mean / median over pieces)."""
+    """Markdown: each figure of this run (`ROWS`), each part apart (mean / median over pieces)."""
     results = _with_level(results)
+    parts = _parts(results)
     lines = [
-        f"| measured against truth ({label}) | tuning: mean / median | held-out: mean / median |",
-        "| --- | ---: | ---: |",
+        f"| measured against truth ({label}) | "
+        + " | ".join(f"{PARTS[part]}: mean / median" for part in parts)
+        + " |",
+        "| --- |" + " ---: |" * len(parts),
     ]
     for title, key, kind in ROWS:
         if any(r.get(key) is not None for r in results):
-            cells = [
-                _cell([r for r in results if r["part"] == part], key, kind) for part in ("tuning", "held_out")
-            ]
+            cells = [_cell([r for r in results if r["part"] == part], key, kind) for part in parts]
             lines.append(f"| {title} | " + " | ".join(cells) + " |")
     return lines
 
@@ -392,18 +402,21 @@ def _cell(rows: list[dict], key: str, kind: str) -> str:
 
 
 def compare_table(before: list[dict], after: list[dict]) -> list[str]:
-    """Markdown: each figure before and after, tuning and held-out apart (mean / median over pieces)."""
+    """Markdown: each figure before and after, each part apart (mean / median over pieces)."""
     before, after = _with_level(before), _with_level(after)
+    parts = _parts(before, after)
     lines = [
-        "| measured against truth (mean / median over pieces) | before, tuning | after, tuning | before, held-out | after, held-out |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| measured against truth (mean / median over pieces) | "
+        + " | ".join(f"{when}, {PARTS[part]}" for part in parts for when in ("before", "after"))
+        + " |",
+        "| --- |" + " ---: |" * (2 * len(parts)),
     ]
     for title, key, kind in ROWS:
         if not any(r.get(key) is not None for r in after):
             continue
         cells = [
             _cell([r for r in results if r["part"] == part], key, kind)
-            for part in ("tuning", "held_out")
+            for part in parts
             for results in (before, after)
         ]
         lines.append(f"| {title} | " + " | ".join(cells) + " |")

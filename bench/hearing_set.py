@@ -41,7 +41,10 @@ SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 SAMPLE_RATE = 22050
 DEBIAN_SECONDS = 75.0
 EXCLUDED_PACKAGES = ("openttd-openmsx", "nexuiz-music", "asc-music")
-INSTALL_HINT = "apt-get install -y fluidsynth fluid-soundfont-gm planetblupi-music-midi mma"
+INSTALL_HINT = (
+    "apt-get install -y fluidsynth fluid-soundfont-gm planetblupi-music-midi mma"
+    " [fretsonfire-songs-muldjord fretsonfire-songs-sectoid]"
+)
 PLANETBLUPI = Path("/usr/share/planetblupi/music")
 MMA_EXAMPLES = Path("/usr/share/doc/mma/examples")
 MMA_PIECES = (
@@ -67,7 +70,7 @@ class SetUnavailable(RuntimeError):
 @dataclass
 class Piece:
     name: str
-    part: str  # tuning | held_out
+    part: str  # tuning | held_out | blind
     source: str  # where the music comes from
     audio: str  # path of the rendered WAV
     beats: list[float]
@@ -553,6 +556,83 @@ def _truncated(midi, seconds: float):
     return midi
 
 
+# ---------------------------------------------------------------------------------------------- recordings
+
+FOF_SONGS = Path("/usr/share/games/fretsonfire/data/songs")
+FOF_PACKAGES = ("fretsonfire-songs-muldjord", "fretsonfire-songs-sectoid")
+# The onset envelope's own lag (its peak after a note's start), measured on this set's fluidsynth pieces
+# against their MIDI notes (hop 64: 16-38 ms over 14 tuning pieces, median 25 ms): taken off the lag measured
+# on a recording so that what is left is the chart's own offset from its audio.
+ENVELOPE_LAG = 0.025
+
+
+def fof_sources() -> list[tuple[str, Path]]:
+    """Every song folder of the Frets on Fire song packages (notes.mid + song.ogg + guitar.ogg)."""
+    if not FOF_SONGS.is_dir():
+        return []
+    return [
+        (f"fof-{folder.name.lower().replace(' ', '-').replace('_', '-')}", folder)
+        for folder in sorted(FOF_SONGS.glob("*/*"))
+        if (folder / "notes.mid").exists() and (folder / "song.ogg").exists()
+    ]
+
+
+def envelope_lag(samples: np.ndarray, sample_rate: int, note_times: np.ndarray) -> float:
+    """The lag (s, within ±0.2) at which the onset envelope of `samples` is strongest at `note_times`."""
+    import librosa
+
+    hop = 64
+    envelope = librosa.onset.onset_strength(y=samples, sr=sample_rate, hop_length=hop)
+    times = librosa.frames_to_time(np.arange(len(envelope)), sr=sample_rate, hop_length=hop)
+    lags = np.arange(-0.2, 0.2, 0.002)
+    scores = [float(np.interp(note_times + lag, times, envelope).mean()) for lag in lags]
+    return float(lags[int(np.argmax(scores))])
+
+
+def fof_piece(folder: Path, out: Path, name: str, seconds: float = DEBIAN_SECONDS):
+    """A Frets on Fire song: its recorded stems (song.ogg, guitar.ogg, rhythm.ogg where present) mixed to
+    mono WAV and cut to `seconds`; truth from the chart's tempo map (notes.mid, made with the song by its
+    composer), moved by the chart's offset from the audio: the guitar stem's onset-envelope lag at the
+    chart's notes less `ENVELOPE_LAG` (the envelope's own). Returns (wav, beats, downbeats, tempo, offset)
+    or None when the song is not one tempo in 4/4 between 90 and 170 BPM (the rule for the Debian pieces)."""
+    import warnings
+
+    import librosa
+    import pretty_midi
+    import soundfile
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        chart = pretty_midi.PrettyMIDI(str(folder / "notes.mid"))
+    _, tempi = chart.get_tempo_changes()
+    tempi = np.round(tempi, 2)  # MIDI stores microseconds per beat: 170 BPM reads back as 170.000085
+    signatures = {(t.numerator, t.denominator) for t in chart.time_signature_changes}
+    if len(tempi) != 1 or signatures - {(4, 4)} or not 90 <= float(tempi[0]) <= 170:
+        return None
+    stems = [
+        folder / f"{stem}.ogg" for stem in ("song", "guitar", "rhythm") if (folder / f"{stem}.ogg").exists()
+    ]
+    loaded = [librosa.load(stem, sr=SAMPLE_RATE, mono=True, duration=seconds)[0] for stem in stems]
+    mix = np.zeros(max(len(y) for y in loaded), dtype=np.float32)
+    for y in loaded:
+        mix[: len(y)] += y
+    mix /= max(1e-9, float(np.max(np.abs(mix)))) / 0.9
+    notes = np.array(sorted({round(n.start, 4) for i in chart.instruments for n in i.notes}))
+    notes = notes[(notes > 0.2) & (notes < seconds - 0.5)]
+    guitar = loaded[stems.index(folder / "guitar.ogg")] if folder / "guitar.ogg" in stems else mix
+    offset = round(envelope_lag(guitar, SAMPLE_RATE, notes) - ENVELOPE_LAG, 3)
+    frame = 512
+    rms = librosa.feature.rms(y=mix, frame_length=2048, hop_length=frame)[0]
+    sounding = np.flatnonzero(rms > 0.01 * rms.max())
+    start = float(sounding[0] * frame / SAMPLE_RATE)
+    end = min(seconds, float((sounding[-1] + 1) * frame / SAMPLE_RATE))
+    beats = [float(t) + offset for t in chart.get_beats() if start - 0.03 <= t + offset <= end]
+    downbeats = [float(t) + offset for t in chart.get_downbeats() if start - 0.03 <= t + offset <= end]
+    wav = out / f"{name}.wav"
+    soundfile.write(str(wav), mix, SAMPLE_RATE, subtype="PCM_16")
+    return wav, beats, downbeats, float(tempi[0]), offset
+
+
 # ---------------------------------------------------------------------------------------------- building
 
 
@@ -650,8 +730,32 @@ def build_set(
                     ["debian"],
                 )
             )
+    for name, folder in fof_sources() if include_debian else ():
+        if only and name not in only:
+            continue
+        made = fof_piece(folder, out, name)
+        if made is None:
+            continue
+        wav, beats, downbeats, tempo, offset = made
+        pieces.append(
+            Piece(
+                name,
+                "blind",
+                f"Debian {_fof_package(folder)}: {folder} (recording; chart {1000 * offset:+.0f} ms from its audio)",
+                str(wav),
+                beats,
+                downbeats,
+                downbeats[0::2],
+                round(tempo, 3),
+                ["debian", "recording"],
+            )
+        )
     (out / "set.json").write_text(json.dumps([piece.to_dict() for piece in pieces], indent=1))
     return pieces
+
+
+def _fof_package(folder: Path) -> str:
+    return next((p for p in FOF_PACKAGES if p.endswith(folder.parent.name)), "fretsonfire-songs")
 
 
 def _render_piece(out, name, part, source, midi, beats, downbeats, phrases, tags) -> Piece:
