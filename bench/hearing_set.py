@@ -17,6 +17,12 @@ Added to the tuning part only (2026-12-02): grooves sequenced here (`GROOVES`: o
 kick and bass on every "&", 16th funk) and songs of mma's own groove library (`MMA_GROOVES`, Latin and other
 syncopated styles, patterns written by mma's authors), where bands disagree about the beat.
 
+Added 2026-12-02 (second session): recordings, the songs of Debian's Frets on Fire song packages
+(`fretsonfire-songs-muldjord`, `fretsonfire-songs-sectoid`: metal and rock produced by their composers, CC
+BY-SA), with truth from each song's chart (notes.mid, one tempo) moved by its measured offset from the audio
+(`fof_piece`). Every one-tempo 4/4 song between 90 and 170 BPM is in (six of eight); alternate songs by
+folder name go to `tuning` and to a third part, `blind`, which the analysis is never tuned on.
+
 Every piece goes to `tuning` or `held_out` (fixed below; Debian pieces alternate by name); the analysis may
 be tuned on the first only. Audio and MIDI go under var/ (git-ignored), never into git.
 
@@ -730,7 +736,7 @@ def build_set(
                     ["debian"],
                 )
             )
-    for name, folder in fof_sources() if include_debian else ():
+    for index, (name, folder) in enumerate(fof_sources() if include_debian else ()):
         if only and name not in only:
             continue
         made = fof_piece(folder, out, name)
@@ -740,7 +746,7 @@ def build_set(
         pieces.append(
             Piece(
                 name,
-                "blind",
+                "tuning" if index % 2 == 0 else "blind",
                 f"Debian {_fof_package(folder)}: {folder} (recording; chart {1000 * offset:+.0f} ms from its audio)",
                 str(wav),
                 beats,
@@ -750,7 +756,11 @@ def build_set(
                 ["debian", "recording"],
             )
         )
-    (out / "set.json").write_text(json.dumps([piece.to_dict() for piece in pieces], indent=1))
+    written = pieces
+    if only and (out / "set.json").exists():  # rebuilding some pieces keeps the others in the set
+        rebuilt = {piece.name for piece in pieces}
+        written = [piece for piece in load_set(out) if piece.name not in rebuilt] + pieces
+    (out / "set.json").write_text(json.dumps([piece.to_dict() for piece in written], indent=1))
     return pieces
 
 
