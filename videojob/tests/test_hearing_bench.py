@@ -196,3 +196,69 @@ def test_a_final_chord_in_the_middle_of_an_8_count_is_no_phrase_start(modules):
     hearing_set, _ = modules
     _, beats, downbeats, phrases = hearing_set.bachata_piece("o", [hearing_set.Section(3, 120.0)])
     assert phrases == [beats[0], beats[8]] and downbeats[-1] == beats[-1] == beats[12]
+
+
+def test_the_blind_recordings_are_a_column_of_their_own(modules):
+    _, bench = modules
+    row = {"tempo_right": True, "local_tempo_right": 1.0, "f_measure": 1.0, "phrase_on_one": 1.0}
+    results = [
+        {**row, "name": "a", "part": "tuning"},
+        {**row, "name": "b", "part": "held_out", "f_measure": 0.8},
+        {**row, "name": "c", "part": "blind", "f_measure": 0.4},
+    ]
+    table = bench.table(results, "run")
+    assert "blind (recordings)" in table[0]
+    f_row = next(line for line in table if line.startswith("| beat F-measure"))
+    assert f_row.split("|")[2:5] == [" 1.00 / 1.00 ", " 0.80 / 0.80 ", " 0.40 / 0.40 "]
+    assert "blind" not in bench.table(results[:2], "run")[0]  # no column where the package is missing
+
+
+def _chart_song(folder: Path, bpm: float, delay: float, numerator: int = 4) -> Path:
+    """A Frets on Fire song folder: a one-tempo chart with a note on every beat, and stems whose clicks sound
+    `delay` seconds after the chart's notes."""
+    import pretty_midi
+    import soundfile
+
+    folder.mkdir(parents=True)
+    chart = pretty_midi.PrettyMIDI(initial_tempo=bpm)
+    chart.time_signature_changes.append(pretty_midi.TimeSignature(numerator, 4, 0.0))
+    notes = pretty_midi.Instrument(0, name="notes")
+    period = 60.0 / bpm
+    for index in range(1, 60):
+        notes.notes.append(pretty_midi.Note(100, 60, index * period, index * period + 0.1))
+    chart.instruments.append(notes)
+    chart.write(str(folder / "notes.mid"))
+    rate = 22050
+    audio = np.zeros(int(rate * 60 * period + rate), dtype=np.float32)
+    click = np.sin(2 * np.pi * 1500 * np.arange(200) / rate) * np.hanning(200)
+    for index in range(1, 60):
+        start = round((index * period + delay) * rate)
+        audio[start : start + 200] += click
+    for stem in ("song", "guitar"):
+        soundfile.write(str(folder / f"{stem}.ogg"), 0.5 * audio, rate, format="OGG", subtype="VORBIS")
+    return folder
+
+
+def test_a_recordings_truth_is_its_chart_moved_by_the_stems_delay(modules, tmp_path):
+    hearing_set, _ = modules
+    made = {
+        delay: hearing_set.fof_piece(
+            _chart_song(tmp_path / f"d{delay}", 120.0, delay), tmp_path, f"d{delay}", 30.0
+        )
+        for delay in (0.0, 0.08)
+    }
+    (_, early, _, tempo, offset_early), (wav, late, downbeats, _, offset_late) = made[0.0], made[0.08]
+    assert tempo == 120.0 and wav.exists()
+    assert offset_late - offset_early == pytest.approx(0.08, abs=0.006)
+    assert abs(offset_early) < 0.02  # the envelope's own lag is taken off
+    assert early[0] == pytest.approx(0.5 + offset_early, abs=0.001)
+    assert late[0] == pytest.approx(0.5 + offset_late, abs=0.001) and np.allclose(np.diff(late), 0.5)
+    assert np.allclose(np.diff(downbeats), 2.0)
+
+
+def test_a_recording_outside_the_rule_is_left_out(modules, tmp_path):
+    hearing_set, _ = modules
+    assert hearing_set.fof_piece(_chart_song(tmp_path / "fast", 180.0, 0.0), tmp_path, "fast", 20.0) is None
+    assert (
+        hearing_set.fof_piece(_chart_song(tmp_path / "waltz", 120.0, 0.0, 3), tmp_path, "waltz", 20.0) is None
+    )
