@@ -21,7 +21,9 @@ Added 2026-12-02 (second session): recordings, the songs of Debian's Frets on Fi
 (`fretsonfire-songs-muldjord`, `fretsonfire-songs-sectoid`: metal and rock produced by their composers, CC
 BY-SA), with truth from each song's chart (notes.mid, one tempo) moved by its measured offset from the audio
 (`fof_piece`). Every one-tempo 4/4 song between 90 and 170 BPM is in (six of eight); alternate songs by
-folder name go to `tuning` and to a third part, `blind`, which the analysis is never tuned on.
+folder name go to `tuning` and to a third part, `blind`, which the analysis is never tuned on. The blind part
+also holds all the MIDI music of Debian's `freedink-data` that passes the Debian pieces' rule, chosen by that
+rule before any of it was heard by the analysis.
 
 Every piece goes to `tuning` or `held_out` (fixed below; Debian pieces alternate by name); the analysis may
 be tuned on the first only. Audio and MIDI go under var/ (git-ignored), never into git.
@@ -49,7 +51,7 @@ DEBIAN_SECONDS = 75.0
 EXCLUDED_PACKAGES = ("openttd-openmsx", "nexuiz-music", "asc-music")
 INSTALL_HINT = (
     "apt-get install -y fluidsynth fluid-soundfont-gm planetblupi-music-midi mma"
-    " [fretsonfire-songs-muldjord fretsonfire-songs-sectoid]"
+    " [fretsonfire-songs-muldjord fretsonfire-songs-sectoid freedink-data]"
 )
 PLANETBLUPI = Path("/usr/share/planetblupi/music")
 MMA_EXAMPLES = Path("/usr/share/doc/mma/examples")
@@ -511,6 +513,16 @@ def debian_sources() -> list[tuple[str, Path]]:
     return pieces
 
 
+DINK_SOUND = Path("/usr/share/games/dink/dink/Sound")
+
+
+def blind_midi_sources() -> list[tuple[str, Path]]:
+    """The MIDI music of Debian's `freedink-data` (Dink Smallwood, 1997-2003): all of it goes to the blind
+    part, by the rule of the other Debian pieces (first `DEBIAN_SECONDS`, median tempo 90-170 BPM, 16 beats
+    or more)."""
+    return [(f"dink-{path.stem}", path) for path in sorted(DINK_SOUND.glob("*.mid"))]
+
+
 def note_grid_offset(midi, beats: list[float]) -> float:
     """The constant offset (seconds) of the piece's notes from its tempo map's beat grid: the median offset
     of the note onsets in the most populated 1/48-beat phase bin, when that bin is not the grid itself.
@@ -736,6 +748,32 @@ def build_set(
                     ["debian"],
                 )
             )
+    for name, path in blind_midi_sources() if include_debian else ():
+        if only and name not in only:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            midi = _truncated(pretty_midi.PrettyMIDI(str(path)), DEBIAN_SECONDS)
+        if not any(instrument.notes for instrument in midi.instruments):
+            continue
+        beats, downbeats, tempo, offset = _truth_from_midi(midi, DEBIAN_SECONDS)
+        if not 90 <= tempo <= 170 or len(beats) < 16:
+            continue
+        pieces.append(
+            _render_piece(
+                out,
+                name,
+                "blind",
+                "Debian freedink-data: "
+                + str(path)
+                + (f" (notes {1000 * offset:+.0f} ms off the file's grid)" if offset else ""),
+                midi,
+                beats,
+                downbeats,
+                downbeats[0::2],
+                ["debian", "blind-midi"],
+            )
+        )
     for index, (name, folder) in enumerate(fof_sources() if include_debian else ()):
         if only and name not in only:
             continue
