@@ -103,18 +103,43 @@ def score_analysis(piece: hearing_set.Piece, analysis) -> dict:
     inside = beats[(beats >= span[0]) & (beats <= span[1])]
     phrases_inside = phrases[(phrases >= span[0]) & (phrases <= span[1])]
     offsets = matched_offsets(piece.beats, inside)
+    beat_f = f_measure(piece.beats, inside)
+    phrase_on_one = (
+        float(np.mean(nearest_distance(phrases_inside, truth_ones) <= TOLERANCE))
+        if len(phrases_inside)
+        else 0.0
+    )
     return {
         "true_bpm": piece.tempo_bpm,
         "bpm": float(analysis.bpm),
         "tempo_right": bool(abs(analysis.bpm / piece.tempo_bpm - 1) <= TEMPO_TOLERANCE),
         "tempo_ratio": round(float(analysis.bpm / piece.tempo_bpm), 3),
         "local_tempo_right": round(local_tempo_right(piece.beats, inside), 3),
-        "f_measure": round(f_measure(piece.beats, inside), 3),
+        "f_measure": round(beat_f, 3),
         "median_offset_ms": round(float(np.median(offsets)) * 1000, 1) if len(offsets) else None,
-        "phrase_on_one": round(float(np.mean(nearest_distance(phrases_inside, truth_ones) <= TOLERANCE)), 3)
-        if len(phrases_inside)
-        else 0.0,
+        "phrase_on_one": round(phrase_on_one, 3),
         "downbeat_f_measure": round(f_measure(piece.downbeats, analysis.downbeat_times), 3),
+        **warnings_against_truth(analysis, beat_f, phrase_on_one),
+    }
+
+
+def warnings_against_truth(analysis, beat_f: float, phrase_on_one: float) -> dict:
+    """Whether the job's own warnings (its result's `hearing_notes`, from the confidence figures and their
+    thresholds in videojob.analysis) come where the truth says it missed: per piece, for the beats (a miss:
+    F < 0.8; right: F >= 0.9) and the "1" (a miss: under half the phrase starts on a true "1"; right: 80 % or
+    more), None where the piece is neither."""
+    from videojob import analysis as module
+
+    confidence = analysis.confidence
+    if confidence is None:
+        return {}
+    beat_warned = confidence.beat < module.LOW_BEAT_CONFIDENCE or confidence.stability < module.LOW_STABILITY
+    one_warned = confidence.downbeat < module.LOW_DOWNBEAT_CONFIDENCE
+    return {
+        "beat_miss_warned": beat_warned if beat_f < 0.8 else None,
+        "beat_right_warned": beat_warned if beat_f >= 0.9 else None,
+        "one_miss_warned": one_warned if phrase_on_one < 0.5 else None,
+        "one_right_warned": one_warned if phrase_on_one >= 0.8 else None,
     }
 
 
@@ -380,6 +405,10 @@ ROWS = (
         "pct",
     ),
     ("what the job reports: its cuts on its own beats (where it heard beats)", "job_reported_on_beat", "pct"),
+    ("the job's result warns of its beats where they miss (F < 0.8)", "beat_miss_warned", "of"),
+    ("... and warns where they are right (F >= 0.9): false alarms", "beat_right_warned", "of"),
+    ('the job\'s result warns of its "1" where it misses (< 50 % on a true "1")', "one_miss_warned", "of"),
+    ("... and warns where it is right (>= 80 %): false alarms", "one_right_warned", "of"),
     ("analysis time per piece (~75 s), warm, in-process (s)", "analysis_seconds", "num"),
 )
 
@@ -391,6 +420,9 @@ def _with_level(rows: list[dict]) -> list[dict]:
 def _cell(rows: list[dict], key: str, kind: str) -> str:
     if kind == "count":
         return f"{sum(bool(r[key]) for r in rows)} of {len(rows)}"
+    if kind == "of":  # among the pieces where the figure applies
+        applies = [r[key] for r in rows if r.get(key) is not None]
+        return f"{sum(map(bool, applies))} of {len(applies)}" if applies else "none"
     mean, median = summarise(rows, key)
     if mean is None:
         return "n/a"

@@ -262,3 +262,29 @@ def test_a_recording_outside_the_rule_is_left_out(modules, tmp_path):
     assert (
         hearing_set.fof_piece(_chart_song(tmp_path / "waltz", 120.0, 0.0, 3), tmp_path, "waltz", 20.0) is None
     )
+
+
+def test_the_jobs_warnings_are_scored_against_where_it_really_missed(modules):
+    from types import SimpleNamespace
+
+    _, bench = modules
+
+    def warned(beat, downbeat, f, one):
+        confidence = SimpleNamespace(beat=beat, stability=1.0, downbeat=downbeat)
+        return bench.warnings_against_truth(SimpleNamespace(confidence=confidence), f, one)
+
+    missed_and_warned = warned(0.1, 0.9, 0.3, 0.2)  # unsure of the beat, sure of a wrong "1"
+    assert missed_and_warned["beat_miss_warned"] is True and missed_and_warned["beat_right_warned"] is None
+    assert missed_and_warned["one_miss_warned"] is False and missed_and_warned["one_right_warned"] is None
+    false_alarm = warned(0.1, 0.05, 0.95, 0.9)
+    assert false_alarm["beat_right_warned"] is True and false_alarm["one_right_warned"] is True
+    assert warned(0.9, 0.9, 0.85, 0.6) == dict.fromkeys(false_alarm)  # between miss and right: neither
+    rows = [
+        {"name": "a", "part": "tuning", "local_tempo_right": 1.0, **missed_and_warned},
+        {"name": "b", "part": "tuning", "local_tempo_right": 1.0, **false_alarm},
+        {"name": "c", "part": "tuning", "local_tempo_right": 1.0, **warned(0.9, 0.9, 0.95, 0.9)},
+    ]
+    table = bench.table(rows, "run")
+    cells = {line.split("|")[1].strip(): line.split("|")[2].strip() for line in table[2:]}
+    assert cells["the job's result warns of its beats where they miss (F < 0.8)"] == "1 of 1"
+    assert cells["... and warns where they are right (F >= 0.9): false alarms"] == "1 of 2"
