@@ -2,6 +2,7 @@
 
     uv run python bench/hearing_bench.py [--set var/hearing] [--video] [--library DIR] [--json FILE]
                                          [--only NAME ...] [--label TEXT]
+    uv run python bench/hearing_bench.py --table RUN.json ... [--label TEXT]   (one table of several runs)
 
 Per piece: the analysis (`videojob.analysis.analyze_samples`, the job's own) of the rendered audio, scored
 against the MIDI tempo map:
@@ -495,7 +496,18 @@ def main(argv: list[str] | None = None) -> int:
         metavar=("BEFORE_JSON", "AFTER_JSON"),
         help="print the before/after tables of two --json runs",
     )
+    parser.add_argument(
+        "--table",
+        nargs="+",
+        type=Path,
+        metavar="JSON",
+        help="print the table of one run made of several --json runs (processes run side by side)",
+    )
     arguments = parser.parse_args(argv)
+    if arguments.table:
+        rows = [row for path in arguments.table for row in json.loads(path.read_text())["pieces"]]
+        print("\n".join(table(rows, arguments.label)))
+        return 0
     if arguments.compare:
         before, after = (json.loads(path.read_text())["pieces"] for path in arguments.compare)
         print("\n".join(compare_table(before, after)))
