@@ -497,6 +497,12 @@ def main(argv: list[str] | None = None) -> int:
         help="print the before/after tables of two --json runs",
     )
     parser.add_argument(
+        "--show-blind",
+        action="store_true",
+        help="print the blind part's figures piece by piece too (by default only in its means and medians, so "
+        "that whoever tunes the analysis does not see which blind piece fails)",
+    )
+    parser.add_argument(
         "--table",
         nargs="+",
         type=Path,
@@ -552,6 +558,9 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.video:
             row.update(score_video(piece, library, cache_dir, video_dir))
         results.append(row)
+        if piece.part == "blind" and not arguments.show_blind:
+            print(f"{piece.part:<9} {piece.name:<28} scored (its figures: --show-blind, or the --json file)")
+            continue
         print(
             f"{piece.part:<9} {piece.name:<28} true {piece.tempo_bpm:6.1f} got {row['bpm']:6.1f} "
             f"F {row['f_measure']:.2f} off {row['median_offset_ms']} ms  1: {row['phrase_on_one']:.2f}  "
@@ -582,7 +591,8 @@ def main(argv: list[str] | None = None) -> int:
             f"\nno video (the job would fail the task with this reason), left out of the video rows: {len(unmade)}"
         )
         for row in unmade:
-            print(f"  {row['part']:<9} {row['name']}: {row['video_error']}")
+            hidden = row["part"] == "blind" and not arguments.show_blind
+            print(f"  {row['part']:<9} {row['name']}: " + ("(blind)" if hidden else row["video_error"]))
     if fresh:
         print(
             f"\nfresh process, 3-minute song (python -m videojob analyze --json): median {statistics.median(fresh):.2f} s of {', '.join(f'{s:.2f}' for s in fresh)}"
