@@ -18,7 +18,8 @@ against the MIDI tempo map:
   of them within 70 ms of a true beat / of a true "1" (the same rule as above), counting the cuts inside the
   music as for the beats (a cut in a piece's silent tail, after its last true beat, is neither on nor off
   the beat); the same shares over every cut found are given beside them.
-Means and medians are given for each part separately (tuning, held-out, and the blind recordings); the analysis time per piece
+Means and medians are given for each part separately (tuning, study, held-out, blind; the study part is
+tuning material scored for the analysis only, no video); the analysis time per piece
 (warm, in this process) and of a 3-minute song in a fresh `python -m videojob analyze` process.
 """
 
@@ -350,7 +351,7 @@ def summarise(rows: list[dict], key: str) -> tuple[float | None, float | None]:
     return statistics.fmean(values), statistics.median(values)
 
 
-PARTS = {"tuning": "tuning", "held_out": "held-out", "blind": "blind (recordings)"}
+PARTS = {"tuning": "tuning", "study": "study (tuning)", "held_out": "held-out", "blind": "blind"}
 
 
 def _parts(*results: list[dict]) -> list[str]:
@@ -555,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
             "analysis_seconds": round(seconds, 3),
         }
         row.update(score_analysis(piece, analysis))
-        if arguments.video:
+        if arguments.video and piece.part != "study":  # the study part is scored for the analysis only
             row.update(score_video(piece, library, cache_dir, video_dir))
         results.append(row)
         if piece.part == "blind" and not arguments.show_blind:
@@ -566,7 +567,9 @@ def main(argv: list[str] | None = None) -> int:
             f"F {row['f_measure']:.2f} off {row['median_offset_ms']} ms  1: {row['phrase_on_one']:.2f}  "
             f"down F {row['downbeat_f_measure']:.2f}  local {row['local_tempo_right']:.2f}"
             + (
-                f"  no video: {row['video_error']}"
+                ""
+                if piece.part == "study"
+                else f"  no video: {row['video_error']}"
                 if arguments.video and "video_error" in row
                 else f"  cuts beat {row['cuts_on_beat']} one {row['cuts_on_one']} of {row['video_cuts_in_music']} in the music"
                 f" (all {row['video_cuts']}: beat {row['cuts_on_beat_all']} one {row['cuts_on_one_all']};"

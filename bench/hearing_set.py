@@ -25,6 +25,10 @@ folder name go to `tuning` and to a third part, `blind`, which the analysis is n
 also holds all the MIDI music of Debian's `freedink-data` that passes the Debian pieces' rule, chosen by that
 rule before any of it was heard by the analysis.
 
+Added the same day: a `study` part of tuning material, mma's standard groove library (`study_grooves`),
+each groove with and without its drums (accompaniment alone: bass, chords, arpeggios), scored for the
+analysis only (no videos: 150 pieces).
+
 Every piece goes to `tuning` or `held_out` (fixed below; Debian pieces alternate by name); the analysis may
 be tuned on the first only. Audio and MIDI go under var/ (git-ignored), never into git.
 
@@ -78,7 +82,7 @@ class SetUnavailable(RuntimeError):
 @dataclass
 class Piece:
     name: str
-    part: str  # tuning | held_out | blind
+    part: str  # tuning | study (tuning material, analysis only) | held_out | blind
     source: str  # where the music comes from
     audio: str  # path of the rendered WAV
     beats: list[float]
@@ -500,6 +504,30 @@ def mma_groove_midi(groove: str, bpm: float, folder: Path, bars: int = 32):
     return midi, beats, beats[::4]
 
 
+MMA_STDLIB = Path("/usr/share/mma/lib/stdlib")
+STUDY_TEMPI = (96.0, 108.0, 120.0, 132.0, 144.0)
+
+
+def study_grooves() -> list[tuple[str, float]]:
+    """The `study` part's grooves: the first groove each file of mma's standard library defines, except the
+    `MMA_GROOVES` already in the tuning part and the files of other metres (waltz, 6/8, 5/4, metronome),
+    at a tempo cycling through `STUDY_TEMPI` by the file's place in the library. Tuning material (the
+    analysis may be tuned on it), scored for the analysis only; each comes with and without its drums."""
+    import re
+
+    used = {groove.lower() for groove, _ in MMA_GROOVES}
+    grooves = []
+    for index, path in enumerate(sorted(MMA_STDLIB.glob("*.mma"))):
+        if any(word in path.stem for word in ("waltz", "68", "54", "metronome")):
+            continue
+        found = re.search(
+            r"^\s*DefGroove\s+(\S+)", path.read_text(errors="ignore"), re.MULTILINE | re.IGNORECASE
+        )
+        if found and found.group(1).lower() not in used:
+            grooves.append((found.group(1), STUDY_TEMPI[index % len(STUDY_TEMPI)]))
+    return grooves
+
+
 # ---------------------------------------------------------------------------------------------- Debian pieces
 
 
@@ -720,6 +748,34 @@ def build_set(
                 ["debian", "mma-groove"],
             )
         )
+    for groove, bpm in study_grooves() if include_debian and shutil.which("mma") else ():
+        stem = f"{groove.lower().replace('&', 'n')}"
+        wanted = [name for name in (f"study-{stem}", f"study-nodrum-{stem}") if not only or name in only]
+        if not wanted:
+            continue
+        try:
+            midi, beats, downbeats = mma_groove_midi(groove, bpm, out)
+        except (ValueError, AssertionError, subprocess.CalledProcessError):
+            continue  # not 4/4, or mma will not write it
+        for name in wanted:
+            if "nodrum" in name:
+                midi.instruments = [instrument for instrument in midi.instruments if not instrument.is_drum]
+                if not any(instrument.notes for instrument in midi.instruments):
+                    continue
+            pieces.append(
+                _render_piece(
+                    out,
+                    name,
+                    "study",
+                    f"Debian mma: groove {groove} at {bpm:g} BPM"
+                    + (", its drums left out" if "nodrum" in name else ""),
+                    midi,
+                    beats,
+                    downbeats,
+                    downbeats[0::2],
+                    ["debian", "mma-groove", "study"] + (["no-drums"] if "nodrum" in name else []),
+                )
+            )
     if include_debian:
         for index, (name, path) in enumerate(debian_sources()):
             if only and name not in only:
