@@ -38,8 +38,7 @@ from videojob.audio_embedding import audio_embedding
 from videojob.audio_io import ANALYSIS_SAMPLE_RATE, file_sha256, load_mono_audio
 
 # 4: the level score with the third of a beat, the local tempo at the bar, the bass 0.7 of a bar start
-# 5: the phase check also weighs the chord change at the bar lines; a broader tempo prior (0.65 octaves)
-ANALYSIS_VERSION = 5
+ANALYSIS_VERSION = 4
 HOP_LENGTH = 512
 N_FFT = 2048  # librosa's default frame, for every spectral feature here
 BACHATA_BPM_RANGE = (110.0, 150.0)
