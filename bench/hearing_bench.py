@@ -493,9 +493,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--compare",
         nargs=2,
-        type=Path,
         metavar=("BEFORE_JSON", "AFTER_JSON"),
-        help="print the before/after tables of two --json runs",
+        help="print the before/after tables of two --json runs (each may be several, joined by commas)",
     )
     parser.add_argument(
         "--show-blind",
@@ -516,7 +515,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(table(rows, arguments.label)))
         return 0
     if arguments.compare:
-        before, after = (json.loads(path.read_text())["pieces"] for path in arguments.compare)
+        before, after = (
+            [row for path in paths.split(",") for row in json.loads(Path(path).read_text())["pieces"]]
+            for paths in arguments.compare
+        )
         print("\n".join(compare_table(before, after)))
         print()
         print("\n".join(per_piece_table(before, after)))
