@@ -268,3 +268,15 @@ def test_the_analyze_command_prints_what_the_job_hears(songs, tmp_path):
         text=True,
     )
     assert missing.returncode == 2 and missing.stderr.startswith("error:")
+
+
+def test_the_downbeat_confidence_is_the_margin_over_the_next_best_bar_phase():
+    from videojob import beats
+
+    evidence = np.tile([2.0, 0.0, 1.5, 0.0], 8)  # bar starts on beat 0; beat 2 nearly as strong
+    on_the_one = np.arange(32) % 8  # the path: the "1" on beat 0, advancing one count a beat
+    assert beats._bar_phase_margin(evidence, on_the_one) == pytest.approx(0.5)
+    on_the_three = (np.arange(32) - 2) % 8  # a wrong "1" two beats late: another phase is better
+    assert beats._bar_phase_margin(evidence, on_the_three) == 0.0
+    assert beats._bar_phase_margin(np.tile([9.0, 0.0, 0.0, 0.0], 8), on_the_one) == 1.0  # clipped
+    assert 0.0 < analysis.LOW_DOWNBEAT_CONFIDENCE < 0.5  # a margin of half a unit is not low; a tie is

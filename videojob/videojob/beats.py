@@ -552,13 +552,20 @@ def metre_positions(
     for beat in range(count - 1, 0, -1):
         path[beat - 1] = back[beat, path[beat]]
     rephased = int(np.sum(path[1:] != (path[:-1] + 1) % BEATS_PER_PHRASE))
-    downbeats = np.isin(path, (0, 4))
-    if downbeats.all() or not downbeats.any():
-        confidence = 0.0
-    else:
-        gap = float(bar_evidence[downbeats].mean() - bar_evidence[~downbeats].mean())
-        confidence = float(np.clip(gap / 2.0, 0, 1))
-    return Metre(positions=path, downbeat_confidence=confidence, rephased=rephased)
+    return Metre(positions=path, downbeat_confidence=_bar_phase_margin(bar_evidence, path), rephased=rephased)
+
+
+def _bar_phase_margin(bar_evidence: np.ndarray, path: np.ndarray) -> float:
+    """How much more bar-start evidence (standard units, clipped to 0..1) the beats the path makes
+    downbeats carry than the beats of the best other way to start the bar: a wrong "1" is chosen where
+    another bar phase is nearly as good, so the margin, not the gap to the average beat, says how sure."""
+    if len(path) < 8:
+        return 0.0
+    phases = (np.arange(len(path)) - path) % 4  # each beat's bar phase under the path (it may re-phase)
+    chosen = int(np.bincount(phases, minlength=4).argmax())
+    means = [float(bar_evidence[start::4].mean()) for start in range(4)]
+    best_other = max(mean for start, mean in enumerate(means) if start != chosen)
+    return float(np.clip(means[chosen] - best_other, 0, 1))
 
 
 def hear(samples: np.ndarray, sample_rate: int, chroma_power: np.ndarray | None = None) -> Heard:
