@@ -776,35 +776,15 @@ def build_set(
                     ["debian", "mma-groove", "study"] + (["no-drums"] if "nodrum" in name else []),
                 )
             )
-    if include_debian:
-        for index, (name, path) in enumerate(debian_sources()):
-            if only and name not in only:
-                continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                midi = pretty_midi.PrettyMIDI(str(path))
-            midi = _truncated(midi, DEBIAN_SECONDS)
-            package = "planetblupi-music-midi" if path.is_relative_to(PLANETBLUPI) else "mma"
-            beats, downbeats, tempo, offset = _truth_from_midi(midi, DEBIAN_SECONDS, mma=package == "mma")
-            if not 90 <= tempo <= 170 or len(beats) < 16:
-                continue
-            phrases = downbeats[0::2]
-            part = "tuning" if index % 2 == 0 else "held_out"
-            pieces.append(
-                _render_piece(
-                    out,
-                    name,
-                    part,
-                    f"Debian {package}: {path}"
-                    + (f" (notes {1000 * offset:+.0f} ms off the file's grid)" if offset else ""),
-                    midi,
-                    beats,
-                    downbeats,
-                    phrases,
-                    ["debian"],
-                )
-            )
-    for name, path in blind_midi_sources() if include_debian else ():
+    midi_files = [
+        (name, path, "tuning" if index % 2 == 0 else "held_out", _debian_package(path), ["debian"])
+        for index, (name, path) in enumerate(debian_sources())
+    ]
+    midi_files += [
+        (name, path, "blind", "freedink-data", ["debian", "blind-midi"])
+        for name, path in blind_midi_sources()
+    ]
+    for name, path, part, package, tags in midi_files if include_debian else ():
         if only and name not in only:
             continue
         with warnings.catch_warnings():
@@ -812,22 +792,21 @@ def build_set(
             midi = _truncated(pretty_midi.PrettyMIDI(str(path)), DEBIAN_SECONDS)
         if not any(instrument.notes for instrument in midi.instruments):
             continue
-        beats, downbeats, tempo, offset = _truth_from_midi(midi, DEBIAN_SECONDS)
+        beats, downbeats, tempo, offset = _truth_from_midi(midi, DEBIAN_SECONDS, mma=package == "mma")
         if not 90 <= tempo <= 170 or len(beats) < 16:
             continue
         pieces.append(
             _render_piece(
                 out,
                 name,
-                "blind",
-                "Debian freedink-data: "
-                + str(path)
+                part,
+                f"Debian {package}: {path}"
                 + (f" (notes {1000 * offset:+.0f} ms off the file's grid)" if offset else ""),
                 midi,
                 beats,
                 downbeats,
                 downbeats[0::2],
-                ["debian", "blind-midi"],
+                tags,
             )
         )
     for index, (name, folder) in enumerate(fof_sources() if include_debian else ()):
@@ -856,6 +835,10 @@ def build_set(
         written = [piece for piece in load_set(out) if piece.name not in rebuilt] + pieces
     (out / "set.json").write_text(json.dumps([piece.to_dict() for piece in written], indent=1))
     return pieces
+
+
+def _debian_package(path: Path) -> str:
+    return "planetblupi-music-midi" if path.is_relative_to(PLANETBLUPI) else "mma"
 
 
 def _fof_package(folder: Path) -> str:
