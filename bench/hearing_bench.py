@@ -474,6 +474,11 @@ def per_piece_table(before: list[dict], after: list[dict]) -> list[str]:
     return lines
 
 
+def runs_rows(paths) -> list[dict]:
+    """The per-piece rows of one or more --json runs, in order."""
+    return [row for path in paths for row in json.loads(Path(path).read_text())["pieces"]]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--set", type=Path, default=hearing_set.DEFAULT_OUT)
@@ -511,14 +516,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     arguments = parser.parse_args(argv)
     if arguments.table:
-        rows = [row for path in arguments.table for row in json.loads(path.read_text())["pieces"]]
-        print("\n".join(table(rows, arguments.label)))
+        print("\n".join(table(runs_rows(arguments.table), arguments.label)))
         return 0
     if arguments.compare:
-        before, after = (
-            [row for path in paths.split(",") for row in json.loads(Path(path).read_text())["pieces"]]
-            for paths in arguments.compare
-        )
+        before, after = (runs_rows(paths.split(",")) for paths in arguments.compare)
         print("\n".join(compare_table(before, after)))
         print()
         print("\n".join(per_piece_table(before, after)))
