@@ -29,6 +29,13 @@ Added the same day: a `study` part of tuning material, mma's standard groove lib
 each groove with and without its drums (accompaniment alone: bass, chords, arpeggios), scored for the
 analysis only (no videos: 150 pieces).
 
+Added 2026-12-02 (third session): the music of Debian's `freedoom` (the MIDI lumps of its two WADs, by the
+Freedoom project's composers), alternating by lump order between `tuning` and `held_out` by the Debian
+pieces' rule. Two rules now apply to every MIDI file, read from the file alone: its meter is 4/4 where it is
+cut, and its notes keep to its own tempo map (`grid_strength`). The second was missing: 11 Freedoom files and
+5 of the 9 blind freedink files declare a nominal tempo (95 or 100 BPM) while their notes keep a grid of
+another tempo (141, 126, 101 BPM...), so their "truth" was a beat the music never plays. They are out.
+
 Every piece goes to `tuning` or `held_out` (fixed below; Debian pieces alternate by name); the analysis may
 be tuned on the first only. Audio and MIDI go under var/ (git-ignored), never into git.
 
@@ -55,7 +62,7 @@ DEBIAN_SECONDS = 75.0
 EXCLUDED_PACKAGES = ("openttd-openmsx", "nexuiz-music", "asc-music")
 INSTALL_HINT = (
     "apt-get install -y fluidsynth fluid-soundfont-gm planetblupi-music-midi mma"
-    " [fretsonfire-songs-muldjord fretsonfire-songs-sectoid freedink-data]"
+    " freedoom [fretsonfire-songs-muldjord fretsonfire-songs-sectoid freedink-data]"
 )
 PLANETBLUPI = Path("/usr/share/planetblupi/music")
 MMA_EXAMPLES = Path("/usr/share/doc/mma/examples")
@@ -551,6 +558,66 @@ def blind_midi_sources() -> list[tuple[str, Path]]:
     return [(f"dink-{path.stem}", path) for path in sorted(DINK_SOUND.glob("*.mid"))]
 
 
+FREEDOOM_WADS = (Path("/usr/share/games/doom/freedoom1.wad"), Path("/usr/share/games/doom/freedoom2.wad"))
+
+
+def freedoom_sources(out: Path) -> list[tuple[str, Path]]:
+    """The music of Debian's `freedoom` (Freedoom: Phase 1 and 2, BSD-3-Clause): the MIDI lumps (`D_*`) of
+    its two WADs, written to out/freedoom/ so the MIDI loop can read them like any other file. Music by the
+    Freedoom project's many composers (rock, metal, ambient, jazz), none of it written or chosen here."""
+    import struct
+
+    folder = out / "freedoom"
+    sources = []
+    for wad in FREEDOOM_WADS:
+        if not wad.exists():
+            continue
+        data = wad.read_bytes()
+        _, count, directory = struct.unpack("<4sii", data[:12])
+        for index in range(count):
+            position, size, raw = struct.unpack(
+                "<ii8s", data[directory + 16 * index : directory + 16 * index + 16]
+            )
+            lump = raw.rstrip(b"\0").decode("ascii", "replace")
+            body = data[position : position + size]
+            if not lump.startswith("D_") or body[:4] != b"MThd":
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{wad.stem}-{lump[2:].lower()}.mid"
+            if not path.exists() or path.read_bytes() != body:
+                path.write_bytes(body)
+            sources.append((f"doom{wad.stem[-1]}-{lump[2:].lower()}", path))
+    return sources
+
+
+def in_common_time(midi, seconds: float) -> bool:
+    """Every time signature that starts before `seconds` is 4/4 (a file without one is 4/4 by the MIDI
+    standard). Bachata is danced in 4/4; a 3/4 piece's truth would put a bar every three beats."""
+    return all(
+        (t.numerator, t.denominator) == (4, 4) for t in midi.time_signature_changes if t.time < seconds
+    )
+
+
+GRID_STRENGTH = 0.35
+
+
+def grid_strength(midi, beats: list[float]) -> float:
+    """How well the notes keep to the file's beat grid: the strongest vector strength of their phases in the
+    beat at 1, 2, 3, 4 and 6 pulses per beat (1.0: every note on such a pulse; ~0: the notes are where the
+    grid says nothing, as uniform phases). Quantised music, swung or humanised by mma, reads 0.54-1.00 on
+    this set; files whose tempo map is not their music's (a MUS conversion at a nominal 95 BPM whose notes
+    keep to a 141 BPM grid, say) read 0.01-0.18, and their "truth" would be a grid the music never plays.
+    Below `GRID_STRENGTH` a file is left out of the set."""
+    grid = np.asarray(beats, dtype=float)
+    onsets = np.asarray(sorted(n.start for instrument in midi.instruments for n in instrument.notes))
+    onsets = onsets[(onsets >= grid[0]) & (onsets < grid[-1])]
+    if len(grid) < 2 or len(onsets) == 0:
+        return 0.0
+    index = np.clip(np.searchsorted(grid, onsets, side="right") - 1, 0, len(grid) - 2)
+    phase = (onsets - grid[index]) / (grid[index + 1] - grid[index])
+    return max(float(np.abs(np.mean(np.exp(2j * np.pi * pulses * phase)))) for pulses in (1, 2, 3, 4, 6))
+
+
 def note_grid_offset(midi, beats: list[float]) -> float:
     """The constant offset (seconds) of the piece's notes from its tempo map's beat grid: the median offset
     of the note onsets in the most populated 1/48-beat phase bin, when that bin is not the grid itself.
@@ -781,6 +848,10 @@ def build_set(
         for index, (name, path) in enumerate(debian_sources())
     ]
     midi_files += [
+        (name, path, "tuning" if index % 2 == 0 else "held_out", "freedoom", ["debian", "freedoom"])
+        for index, (name, path) in enumerate(freedoom_sources(out) if include_debian else [])
+    ]
+    midi_files += [
         (name, path, "blind", "freedink-data", ["debian", "blind-midi"])
         for name, path in blind_midi_sources()
     ]
@@ -790,10 +861,12 @@ def build_set(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             midi = _truncated(pretty_midi.PrettyMIDI(str(path)), DEBIAN_SECONDS)
-        if not any(instrument.notes for instrument in midi.instruments):
+        if not any(instrument.notes for instrument in midi.instruments) or not in_common_time(
+            midi, DEBIAN_SECONDS
+        ):
             continue
         beats, downbeats, tempo, offset = _truth_from_midi(midi, DEBIAN_SECONDS, mma=package == "mma")
-        if not 90 <= tempo <= 170 or len(beats) < 16:
+        if not 90 <= tempo <= 170 or len(beats) < 16 or grid_strength(midi, beats) < GRID_STRENGTH:
             continue
         pieces.append(
             _render_piece(

@@ -102,6 +102,63 @@ def _write_video(path: Path, shades, frames_per_shot: int, *, still_from: int | 
             container.mux(packet)
 
 
+def _melody(starts):
+    import pretty_midi
+
+    midi = pretty_midi.PrettyMIDI(initial_tempo=120)
+    piano = pretty_midi.Instrument(0)
+    piano.notes = [
+        pretty_midi.Note(90, 60 + index % 7, start, start + 0.2) for index, start in enumerate(starts)
+    ]
+    midi.instruments.append(piano)
+    return midi
+
+
+def test_a_file_whose_notes_ignore_its_tempo_map_has_no_grid_to_be_truth(modules):
+    hearing_set, _ = modules
+    grid = list(0.5 * np.arange(65))  # the file says 120 BPM
+    swung = [0.5 * beat + lag for beat in range(64) for lag in (0.0, 0.33)]  # triplet swing, humanised
+    swung = list(np.array(swung) + np.random.default_rng(1).normal(0, 0.01, len(swung)))
+    elsewhere = list(
+        60 / 141 / 4 * np.arange(480)
+    )  # a 141 BPM grid of sixteenths, as a MUS conversion leaves
+    assert hearing_set.grid_strength(_melody(swung), grid) > 0.8
+    assert hearing_set.grid_strength(_melody(elsewhere), grid) < 0.1 < hearing_set.GRID_STRENGTH
+
+
+def test_only_common_time_is_kept(modules):
+    import pretty_midi
+
+    hearing_set, _ = modules
+    midi = _melody([0.5 * beat for beat in range(64)])
+    assert hearing_set.in_common_time(midi, 75.0)  # no time signature: 4/4 by the standard
+    midi.time_signature_changes = [
+        pretty_midi.TimeSignature(4, 4, 0.0),
+        pretty_midi.TimeSignature(3, 4, 80.0),
+    ]
+    assert hearing_set.in_common_time(midi, 75.0)  # the waltz starts after the part that is kept
+    midi.time_signature_changes.append(pretty_midi.TimeSignature(3, 4, 20.0))
+    assert not hearing_set.in_common_time(midi, 75.0)
+
+
+def test_the_music_lumps_of_a_wad_are_read_as_midi_files(modules, tmp_path, monkeypatch):
+    import struct
+
+    hearing_set, _ = modules
+    song = tmp_path / "song.mid"
+    _melody([0.5 * beat for beat in range(8)]).write(str(song))
+    lumps = [(b"D_RUNNIN", song.read_bytes()), (b"D_E1M1", b"MUS\x1a not midi"), (b"PLAYPAL", b"\0" * 768)]
+    body, directory, position = b"", b"", 12
+    for name, data in lumps:
+        directory += struct.pack("<ii8s", position, len(data), name)
+        body, position = body + data, position + len(data)
+    wad = tmp_path / "freedoom2.wad"
+    wad.write_bytes(struct.pack("<4sii", b"IWAD", len(lumps), position) + body + directory)
+    monkeypatch.setattr(hearing_set, "FREEDOOM_WADS", (wad, tmp_path / "missing.wad"))
+    [(name, path)] = hearing_set.freedoom_sources(tmp_path / "out")
+    assert name == "doom2-runnin" and path.read_bytes() == song.read_bytes()
+
+
 def test_cuts_are_found_from_the_video_alone(modules, tmp_path):
     _, bench = modules
     path = tmp_path / "cuts.mp4"
