@@ -135,7 +135,11 @@ def warnings_against_truth(analysis, beat_f: float, phrase_on_one: float) -> dic
     confidence = analysis.confidence
     if confidence is None:
         return {}
-    beat_warned = confidence.beat < module.LOW_BEAT_CONFIDENCE or confidence.stability < module.LOW_STABILITY
+    beat_warned = (
+        confidence.beat < module.LOW_BEAT_CONFIDENCE
+        or confidence.stability < module.LOW_STABILITY
+        or getattr(confidence, "slip", 0.0) > getattr(module, "HIGH_SLIP", 1.0)  # not in older revisions
+    )
     one_warned = confidence.downbeat < module.LOW_DOWNBEAT_CONFIDENCE
     return {
         "beat_miss_warned": beat_warned if beat_f < 0.8 else None,

@@ -222,6 +222,49 @@ def test_stability_and_tempo_curve_follow_a_tempo_change():
     assert [round(bpm) for _, bpm in curve[-3:]] == [150, 150, 150]
 
 
+def _tracked(bpm, beats, slip=0.0, at=None, jitter=0.0, seed=0):
+    """Beat times a tracker might give: a steady grid that from beat `at` on sits `slip` of a beat later,
+    reaching it over four beats (a tracker drifts onto the off-beat, it does not jump)."""
+    index = np.arange(beats, dtype=float)
+    if at is not None:
+        index += slip * np.clip((index - at + 1) / 4, 0, 1)
+    return index * 60 / bpm + np.random.default_rng(seed).normal(0, jitter, beats)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    bpm=st.floats(80, 180),
+    slip=st.floats(0.25, 0.5),
+    at=st.integers(30, 100),
+    jitter=st.floats(0, 0.006),
+    seed=st.integers(0, 2**16),
+)
+def test_a_slip_of_the_beats_phase_is_measured_and_placed(bpm, slip, at, jitter, seed):
+    steady, _ = analysis.beat_slip(_tracked(bpm, 140, jitter=jitter, seed=seed))
+    assert steady < 0.1
+    measured, where = analysis.beat_slip(_tracked(bpm, 140, slip, at, jitter, seed))
+    assert measured == pytest.approx(slip, abs=0.06)
+    assert abs(where - at * 60 / bpm) <= 8 * 60 / bpm
+
+
+def test_a_tempo_change_or_a_half_bar_is_no_slip():
+    slow, fast = 60 / 120, 60 / 150
+    change = np.concatenate([np.arange(48) * slow, 48 * slow + np.arange(1, 49) * fast])
+    assert analysis.beat_slip(change)[0] < 0.05
+    half_bar = np.arange(96) * slow  # a 2/4 bar moves the "1", not the beat
+    assert analysis.beat_slip(half_bar)[0] < 0.05
+
+
+def test_a_slip_is_said_in_the_notes_with_where_it_is():
+    confidence = analysis.HearingConfidence(
+        beat=0.6, tempo_level=0.5, downbeat=0.8, stability=1.0, rephased=0, slip=0.46, slip_at=42.3
+    )
+    [note] = analysis.hearing_notes(confidence, 120.0)
+    assert "slipped by 0.46 of a beat near 0:42" in note
+    steady = analysis.HearingConfidence(beat=0.6, tempo_level=0.5, downbeat=0.8, stability=1.0, rephased=0)
+    assert analysis.hearing_notes(steady, 120.0) == ()
+
+
 def test_a_phrase_that_starts_past_the_last_frame_gets_the_last_frame_not_nan():
     feature = np.arange(20, dtype=float).reshape(2, 10)  # 10 frames of 2 values
     frame = analysis.HOP_LENGTH / SAMPLE_RATE

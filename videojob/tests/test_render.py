@@ -238,6 +238,7 @@ def test_musicality_of_the_demo_plan(plan, analysis, library):
     assert report.repeat_rate == 0.0
     # the hearing's own confidence, measured against the music, is reported beside the plan's figures
     assert report.beat_confidence is not None and report.beat_confidence >= 0.3
+    assert report.beat_slip is not None and report.beat_slip < 0.1  # the demo song's beat never slips
     assert report.hearing_notes == analysis.hearing_notes
     assert len(report.lines()) == 9 + len(report.hearing_notes)
     assert any(line.startswith("hearing confidence (vs the music)") for line in report.lines())

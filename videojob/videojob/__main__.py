@@ -185,7 +185,10 @@ def _analyze(arguments: argparse.Namespace) -> int:
     if confidence is not None:
         print(
             f"confidence: beat {confidence.beat:.2f}, tempo level {confidence.tempo_level:.2f}, "
-            f"downbeat {confidence.downbeat:.2f}, stability {confidence.stability:.2f}; "
+            f"downbeat {confidence.downbeat:.2f}, stability {confidence.stability:.2f}, "
+            f"slip {confidence.slip:.2f} beat"
+            + ("" if confidence.slip_at is None else f" at {confidence.slip_at:.1f} s")
+            + "; "
             f'the "1" re-phased {confidence.rephased} time(s)'
         )
         levels = ", ".join(f"{bpm:.1f} ({score:.2f})" for bpm, score in confidence.tempo_candidates)

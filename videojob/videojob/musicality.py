@@ -40,6 +40,7 @@ class MusicalityReport:
     tempo_level_confidence: float | None = None
     downbeat_confidence: float | None = None
     beat_stability: float | None = None
+    beat_slip: float | None = None  # the largest jump of the beat's phase at one tempo, in beats (0..0.5)
     tempo_range_bpm: tuple[float, float] | None = None  # slowest and fastest phrase
     hearing_notes: tuple[str, ...] = ()
     grid_measured_against: str = "the analysis' own beat grid (cuts_on_* figures)"
@@ -81,6 +82,7 @@ class MusicalityReport:
                     "hearing confidence (vs the music) "
                     f"beat {self.beat_confidence:.2f}, tempo level {self.tempo_level_confidence:.2f}, "
                     f"downbeat {self.downbeat_confidence:.2f}, stability {self.beat_stability:.2f}"
+                    + ("" if self.beat_slip is None else f", slip {self.beat_slip:.2f} beat")
                 ]
             ),
             *(
@@ -179,5 +181,6 @@ def _hearing_figures(analysis: MusicAnalysis) -> dict:
             tempo_level_confidence=confidence.tempo_level,
             downbeat_confidence=confidence.downbeat,
             beat_stability=confidence.stability,
+            beat_slip=confidence.slip,
         )
     return figures
