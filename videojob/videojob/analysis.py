@@ -40,7 +40,8 @@ from videojob.audio_io import ANALYSIS_SAMPLE_RATE, file_sha256, load_mono_audio
 # 4: the level score with the third of a beat, the local tempo at the bar, the bass 0.7 of a bar start
 # 5: the downbeat confidence is the margin over the next best bar phase
 # 6: the beat's phase slip (confidence.slip, slip_at) and its note; the beat note below 0.2
-ANALYSIS_VERSION = 6
+# 7: the phase check also weighs the chord change at the bar lines; threshold 0.05; tempo prior 0.65 octaves
+ANALYSIS_VERSION = 7
 HOP_LENGTH = 512
 N_FFT = 2048  # librosa's default frame, for every spectral feature here
 BACHATA_BPM_RANGE = (110.0, 150.0)
