@@ -50,8 +50,8 @@ BEATS_PER_PHRASE = 8
 CACHE_DIR_ENVIRONMENT_VARIABLE = "VIDEOJOB_CACHE_DIR"
 SECTION_TARGET_SECONDS = 30.0
 # below these, the analysis says it is unsure (in hearing_notes and the plan's notes)
-# tuning + study (210 pieces): with HIGH_SLIP, warns of 11 of 12 pieces whose beats miss (F < 0.8) and of
-# 18 of 198 whose beats are right; 0.3 alone warned of 10 and 25
+# tuning + study (211 pieces): with HIGH_SLIP, warns of 12 of 13 pieces whose beats miss (F < 0.8) and of
+# 19 of 198 whose beats are right (F >= 0.9); 0.3 alone warned of 11 and 25
 LOW_BEAT_CONFIDENCE = 0.2
 HIGH_SLIP = 0.25  # beats
 LOW_TEMPO_LEVEL_CONFIDENCE = 0.15
