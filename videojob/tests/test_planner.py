@@ -310,6 +310,18 @@ def test_requests_are_honoured_or_relaxed_with_a_note(demo_analysis, demo_moves)
     assert all(by_id[segment.clip_id].difficulty == "beginner" for segment in middle)
 
 
+def test_a_slow_bachata_is_danced_at_three_quarters_speed_or_told_why_not(demo_moves):
+    """The demo clips are 118-136 BPM: a 92 BPM song (a slow bachata) plays the slower ones at 0.75-0.78x,
+    which the default bounds allow (0.8 did not: no video at all); at 80 BPM no two clips reach it, and
+    the reason names the tempo."""
+    slow = make_analysis(92.0, 60.0, 0.3, 0, 60.0, [0.1, 0.3])
+    plan = plan_choreography(slow, demo_moves, PlanRequest(seed=1))
+    check_plan(plan, slow, demo_moves, PlanRequest(seed=1))
+    assert all(0.75 - 1e-6 <= segment.rate < 0.8 for segment in plan.segments)
+    with pytest.raises(PlanningError, match=r"80\.0 BPM"):
+        plan_choreography(make_analysis(80.0, 60.0, 0.3, 0, 60.0, [0.1]), demo_moves, PlanRequest())
+
+
 def test_impossible_plans_raise_readable_errors(demo_analysis, demo_moves):
     with pytest.raises(PlanningError, match="empty"):
         plan_choreography(demo_analysis, [], PlanRequest())

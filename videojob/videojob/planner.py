@@ -6,7 +6,9 @@ Rules:
   phrases (the first segment may begin with the song's pickup, the last ends with the song's tail);
 - a move starts on one of its clip's own phrase starts (a keyframe of the normalised clip), so the
   dancers' "1" lands on the song's "1"; playback rate = local song BPM / clip BPM, within bounds
-  (0.8-1.25 by default), and clips that cannot fit are not chosen;
+  (0.75-1.25 by default: a slow bachata of 90-96 BPM is danced by clips of 118-128 BPM at three quarters
+  of their speed, as the practice player slows them, rather than not at all), and clips that cannot fit
+  are not chosen;
 - a move that covers several phrases whose tempo differs (a tempo change, a ritardando) is retimed phrase
   by phrase when one rate would put its own later "1"s more than a frame off the song's: each of its
   phrases then plays at the rate that lands it on the song's phrase (`Segment.retimes`), every rate within
@@ -39,7 +41,7 @@ from videojob.analysis import BEATS_PER_PHRASE, MusicAnalysis, bpm_from_beat_tim
 from videojob.errors import PlanningError
 from videojob.library import DIFFICULTY_LEVELS, ENERGY_LEVELS, STYLES, Move
 
-DEFAULT_RATE_BOUNDS = (0.8, 1.25)
+DEFAULT_RATE_BOUNDS = (0.75, 1.25)  # was 0.8-1.25 until 2026-12-02
 DEFAULT_MIN_CANDIDATES = 4
 DEFAULT_MAX_PHRASES_PER_MOVE = 3
 _TOLERANCE = 1e-3  # seconds
