@@ -561,7 +561,7 @@ def blind_midi_sources() -> list[tuple[str, Path]]:
 FREEDOOM_WADS = (Path("/usr/share/games/doom/freedoom1.wad"), Path("/usr/share/games/doom/freedoom2.wad"))
 
 
-def freedoom_sources(out: Path) -> list[tuple[str, Path]]:
+def freedoom_sources(out: Path, wads: tuple[Path, ...] = FREEDOOM_WADS) -> list[tuple[str, Path]]:
     """The music of Debian's `freedoom` (Freedoom: Phase 1 and 2, BSD-3-Clause): the MIDI lumps (`D_*`) of
     its two WADs, written to out/freedoom/ so the MIDI loop can read them like any other file. Music by the
     Freedoom project's many composers (rock, metal, ambient, jazz), none of it written or chosen here."""
@@ -569,7 +569,7 @@ def freedoom_sources(out: Path) -> list[tuple[str, Path]]:
 
     folder = out / "freedoom"
     sources = []
-    for wad in FREEDOOM_WADS:
+    for wad in wads:
         if not wad.exists():
             continue
         data = wad.read_bytes()

@@ -141,7 +141,7 @@ def test_only_common_time_is_kept(modules):
     assert not hearing_set.in_common_time(midi, 75.0)
 
 
-def test_the_music_lumps_of_a_wad_are_read_as_midi_files(modules, tmp_path, monkeypatch):
+def test_the_music_lumps_of_a_wad_are_read_as_midi_files(modules, tmp_path):
     import struct
 
     hearing_set, _ = modules
@@ -154,8 +154,7 @@ def test_the_music_lumps_of_a_wad_are_read_as_midi_files(modules, tmp_path, monk
         body, position = body + data, position + len(data)
     wad = tmp_path / "freedoom2.wad"
     wad.write_bytes(struct.pack("<4sii", b"IWAD", len(lumps), position) + body + directory)
-    monkeypatch.setattr(hearing_set, "FREEDOOM_WADS", (wad, tmp_path / "missing.wad"))
-    [(name, path)] = hearing_set.freedoom_sources(tmp_path / "out")
+    [(name, path)] = hearing_set.freedoom_sources(tmp_path / "out", (wad, tmp_path / "missing.wad"))
     assert name == "doom2-runnin" and path.read_bytes() == song.read_bytes()
 
 
