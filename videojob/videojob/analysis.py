@@ -198,6 +198,7 @@ def beat_stability(beat_times: np.ndarray) -> float:
 
 SLIP_STRETCH = 16  # beats fitted on each side
 SLIP_GAP = 6  # beats left out on each side of the point: the tracker takes a few beats to slip
+SLIP_HOLD = 5  # points (odd)
 
 
 def beat_slip(beat_times: np.ndarray) -> tuple[float, float | None]:
@@ -229,6 +230,11 @@ def beat_slip(beat_times: np.ndarray) -> tuple[float, float | None]:
     first = centres[after] - slopes[after] * (stretch - 1) / 2
     slips = np.abs(((first - carried) / period + 0.5) % 1.0 - 0.5)
     slips[~(one_tempo & steady)] = 0.0
+    # a real slip reads the same at the 2 * gap - 3 or so points whose windows both miss the few beats
+    # it takes; a window that takes in part of it gives a stray value at one or two points, so a slip must
+    # hold over SLIP_HOLD consecutive points
+    held = np.pad(slips, SLIP_HOLD // 2)
+    slips = np.lib.stride_tricks.sliding_window_view(held, SLIP_HOLD).min(axis=1)
     best = int(np.argmax(slips))
     if slips[best] <= 0:
         return 0.0, None
@@ -282,7 +288,7 @@ def hearing_notes(confidence: HearingConfidence, bpm: float) -> tuple[str, ...]:
         minutes, seconds = divmod(int(confidence.slip_at), 60)
         notes.append(
             f"the beat slipped by {confidence.slip:.2f} of a beat near {minutes}:{seconds:02d}: the tracking "
-            "held the off-beat on one side of it, so the moves there may be off the beat"
+            "was off the beat on one side of it, so the moves there may be too"
         )
     if confidence.stability < LOW_STABILITY:
         notes.append(
