@@ -157,6 +157,23 @@ function SaveForm({ task }) {
   );
 }
 
+// What the job could not vouch for or had to relax (its hearing's doubts, a filter it dropped), in its words.
+function PlanNotes({ notes }) {
+  if (!notes.length) return null;
+  return (
+    <section className="card flex flex-col gap-2" aria-labelledby="notes-title">
+      <h2 id="notes-title" className="text-lg font-bold">
+        Notes on this choreography
+      </h2>
+      <ul className="list-disc pl-5">
+        {notes.map((note) => (
+          <li key={note}>{note}</li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 function Result({ task }) {
   const result = task.result || {};
   return (
@@ -190,6 +207,7 @@ function Result({ task }) {
           </Link>
         </div>
       </div>
+      <PlanNotes notes={Array.isArray(result.plan_notes) ? result.plan_notes : []} />
     </div>
   );
 }

@@ -60,6 +60,25 @@ test('polls every 2 s with If-None-Match, keeps the task on 304, announces a sta
   expect(taskCalls()).toHaveLength(calls);
 });
 
+test("a finished choreography lists the job's notes on what it was unsure of, and none when there are none", async () => {
+  const note = 'the beat slipped by 0.47 of a beat near 0:56: the tracking was off the beat on one side of it, so the moves there may be too';
+  const done = (notes) => ({ task_id: 't1', status: 'completed', progress: 100, stage: 'completed', message: 'Done', video_url: '/v.mp4', result: { moves: [], auto_saved: true, saved_choreography_id: 'c1', plan_notes: notes } });
+  replies = [answer(200, done([note]))];
+  show();
+  await act(() => vi.advanceTimersByTimeAsync(0));
+  const notes = screen.getByRole('region', { name: 'Notes on this choreography' });
+  expect(notes).toHaveTextContent(note);
+  expect(screen.getAllByRole('listitem')).toHaveLength(1);
+});
+
+test('a finished choreography without notes shows no notes section', async () => {
+  replies = [answer(200, { task_id: 't1', status: 'completed', progress: 100, stage: 'completed', message: 'Done', video_url: '/v.mp4', result: { moves: [], auto_saved: true, saved_choreography_id: 'c1', plan_notes: [] } })];
+  show();
+  await act(() => vi.advanceTimersByTimeAsync(0));
+  expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Your choreography is ready');
+  expect(screen.queryByRole('region', { name: 'Notes on this choreography' })).toBeNull();
+});
+
 test('pauses while the tab is hidden and polls at once when it is shown again', async () => {
   replies = [answer(200, running(10, 'downloading', 'Downloading audio...'), '"v1"')];
   show();
