@@ -167,7 +167,9 @@ function PlanNotes({ notes }) {
       </h2>
       <ul className="list-disc pl-5">
         {notes.map((note) => (
-          <li key={note}>{note}</li>
+          <li key={note} className="first-letter:uppercase">
+            {note}
+          </li>
         ))}
       </ul>
     </section>
