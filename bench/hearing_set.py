@@ -609,9 +609,11 @@ def grid_strength(midi, beats: list[float]) -> float:
     keep to a 141 BPM grid, say) read 0.01-0.18, and their "truth" would be a grid the music never plays.
     Below `GRID_STRENGTH` a file is left out of the set."""
     grid = np.asarray(beats, dtype=float)
+    if len(grid) < 2:
+        return 0.0
     onsets = np.asarray(sorted(n.start for instrument in midi.instruments for n in instrument.notes))
     onsets = onsets[(onsets >= grid[0]) & (onsets < grid[-1])]
-    if len(grid) < 2 or len(onsets) == 0:
+    if len(onsets) == 0:
         return 0.0
     index = np.clip(np.searchsorted(grid, onsets, side="right") - 1, 0, len(grid) - 2)
     phase = (onsets - grid[index]) / (grid[index + 1] - grid[index])

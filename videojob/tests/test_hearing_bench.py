@@ -124,6 +124,7 @@ def test_a_file_whose_notes_ignore_its_tempo_map_has_no_grid_to_be_truth(modules
     )  # a 141 BPM grid of sixteenths, as a MUS conversion leaves
     assert hearing_set.grid_strength(_melody(swung), grid) > 0.8
     assert hearing_set.grid_strength(_melody(elsewhere), grid) < 0.1 < hearing_set.GRID_STRENGTH
+    assert hearing_set.grid_strength(_melody(swung), []) == 0.0  # no grid at all: nothing keeps to it
 
 
 def test_only_common_time_is_kept(modules):
