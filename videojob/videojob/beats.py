@@ -414,26 +414,37 @@ def beat_contrast(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> tuple[f
     return _on_and_between(envelopes.novelty, beat_frames)
 
 
+def _chroma_change(envelopes: OnsetEnvelopes, frames: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """(change, inside): per frame of `frames`, the L1 change of the (frame-normalised) chroma between the
+    `span` chroma frames before it and the `span` after, per chroma frame; `inside` marks the frames whose
+    spans fit in the song (the change of the others is 0)."""
+    chroma = envelopes.chroma / (envelopes.chroma.sum(axis=0, keepdims=True) + 1e-12)
+    cumulative = np.concatenate([np.zeros((12, 1)), np.cumsum(chroma, axis=1)], axis=1)
+    centres = np.round(envelopes.frame_times(frames) * envelopes.chroma_frame_rate).astype(int)
+    inside = (centres - span >= 0) & (centres + span <= chroma.shape[1])
+    kept = centres[inside]
+    before = cumulative[:, kept] - cumulative[:, kept - span]
+    after = cumulative[:, kept + span] - cumulative[:, kept]
+    change = np.zeros(len(centres))
+    change[inside] = np.abs(after - before).sum(axis=0) / span
+    return change, inside
+
+
+def _chroma_frames_per_beat(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> float:
+    return float(np.median(np.diff(beat_frames))) / envelopes.frame_rate * envelopes.chroma_frame_rate
+
+
 def _half_beat_chroma_change(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> tuple[float, float]:
     """Mean L1 change of the (frame-normalised) chroma between the half beat before and after each inner
     beat, and each midpoint: chords change on beats, so a grid on the beats sees more harmonic change than
     one between them."""
-    chroma = envelopes.chroma / (envelopes.chroma.sum(axis=0, keepdims=True) + 1e-12)
-    rate = envelopes.chroma_frame_rate
-    count = chroma.shape[1]
-    half = max(1, round(float(np.median(np.diff(beat_frames))) / envelopes.frame_rate * rate / 2))
-    cumulative = np.concatenate([np.zeros((12, 1)), np.cumsum(chroma, axis=1)], axis=1)
+    half = max(1, round(_chroma_frames_per_beat(envelopes, beat_frames) / 2))
 
-    def change(frames: np.ndarray) -> float:
-        centres = np.round(envelopes.frame_times(frames) * rate).astype(int)
-        centres = centres[(centres - half >= 0) & (centres + half <= count)]
-        if len(centres) == 0:
-            return 0.0
-        before = cumulative[:, centres] - cumulative[:, centres - half]
-        after = cumulative[:, centres + half] - cumulative[:, centres]
-        return float(np.abs(after - before).sum(axis=0).mean()) / half
+    def mean_change(frames: np.ndarray) -> float:
+        change, inside = _chroma_change(envelopes, frames, half)
+        return float(change[inside].mean()) if inside.any() else 0.0
 
-    return change(beat_frames[1:-1]), change(_midpoints(beat_frames))
+    return mean_change(beat_frames[1:-1]), mean_change(_midpoints(beat_frames))
 
 
 def _log_contrast(envelope: np.ndarray, beat_frames: np.ndarray) -> float:
@@ -446,18 +457,7 @@ def _bar_chord_change(envelopes: OnsetEnvelopes, frames: np.ndarray) -> float:
     """The harmonic change at bar lines a grid implies: the L1 change of the (frame-normalised) chroma
     between the beat before and the beat after each point, averaged over every 4th point, for the best of
     the 4 ways to start (chords change at bar lines, so the per-beat average dilutes them 1 in 4)."""
-    chroma = envelopes.chroma / (envelopes.chroma.sum(axis=0, keepdims=True) + 1e-12)
-    rate = envelopes.chroma_frame_rate
-    count = chroma.shape[1]
-    span = max(1, round(float(np.median(np.diff(frames))) / envelopes.frame_rate * rate))
-    cumulative = np.concatenate([np.zeros((12, 1)), np.cumsum(chroma, axis=1)], axis=1)
-    centres = np.round(envelopes.frame_times(frames) * rate).astype(int)
-    inside = (centres - span >= 0) & (centres + span <= count)
-    change = np.zeros(len(centres))
-    kept = centres[inside]
-    before = cumulative[:, kept] - cumulative[:, kept - span]
-    after = cumulative[:, kept + span] - cumulative[:, kept]
-    change[inside] = np.abs(after - before).sum(axis=0) / span
+    change, _ = _chroma_change(envelopes, frames, max(1, round(_chroma_frames_per_beat(envelopes, frames))))
     return max(float(change[start::4].mean()) for start in range(4))
 
 
