@@ -40,6 +40,18 @@ def fake_videojob(tmp_path, monkeypatch):
     return out
 
 
+@pytest.fixture(autouse=True)
+def job_watchers_finish():
+    """After each test, wait for the launcher's watcher threads (`job-<task>`): once a job process ends, its
+    watcher still records the exit in the ledger and dispatches the queue, and a test database flushed under
+    that transaction deadlocks (seen once in CI: TRUNCATE against the watcher's append)."""
+    yield
+    assert wait_for(
+        lambda: not any(t.name.startswith("job-") and t.is_alive() for t in threading.enumerate()),
+        timeout=40.0,
+    ), "a job watcher thread is still running"
+
+
 def wait_for(predicate, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
