@@ -181,7 +181,8 @@ describe('a dancer', { skip }, () => {
       const reason = (await page.getByRole('alert').first().innerText()).trim();
       assert.ok(reason.length > 10, `a readable reason: ${reason}`);
       assert.doesNotMatch(reason, /\/tmp\/|Traceback|\/work\//);
-      assert.ok(await page.getByRole('button', { name: 'Retry' }).evaluate((b) => b === document.activeElement), 'Retry has focus');
+      // focus moves to Retry (in an effect, just after the failure is painted)
+      await page.waitForFunction(() => document.activeElement?.textContent?.trim() === 'Retry', null, { timeout: 5000 });
       await check(page, 'failed', 'a failed generation');
 
       songs.state.mode = 'audio';
@@ -211,11 +212,15 @@ describe('a dancer', { skip }, () => {
     await page.keyboard.type(user.password);
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Log out' }).waitFor();
+    // The home page moves focus to its heading once its code has loaded: a keyboard user starts from there.
+    await page.getByRole('heading', { level: 1, name: /^Welcome back/ }).waitFor();
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
 
     await tabTo(page, 'a[href="/generate"]');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Generate a choreography' }).waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1', 'focus moved to the heading');
+    // focus moves to the heading (React's effect runs just after the heading is painted)
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1', null, { timeout: 5000 });
     await page.locator('#song_id option').nth(1).waitFor({ state: 'attached' });
     await tabTo(page, '#song_id');
     await page.keyboard.press('ArrowDown');
