@@ -22,9 +22,6 @@ steps, each a function:
    followed.
 4. `track_beats`: dynamic programming over frames (Ellis 2007): each frame's score is its onset strength plus
    the best earlier beat's score minus a penalty on log(interval / local period)^2; back-tracked from the end.
-   `phase_continuity`: music keeps its beat's phase, so where the tracker held a stretch more than 0.4 of a
-   beat off the grid the most beats share (a bass on every "&" pulled it there), that stretch is moved onto
-   that grid.
 5. `phase_check`: when the onsets of all bands, the harmonic change over the half beat before and after
    (chords change on the beat) and the harmonic change at the bar lines each grid implies together favour
    the points half-way between the beats, the grid moves by half a beat, unless the bass sounds almost only
@@ -36,7 +33,6 @@ steps, each a function:
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,7 +102,6 @@ class Heard:
     tempo: TempoChoice
     metre: Metre
     beat_confidence: float
-    tracked_times: np.ndarray | None = None  # the tracker's beats before `phase_continuity` (its slips)
 
 
 def _unit_scale(values: np.ndarray) -> np.ndarray:
@@ -504,97 +499,6 @@ def phase_check(
     return beat_frames
 
 
-CONTINUITY_SLIP = 0.4  # beats; tuning part: 0.2-0.3 also move recordings' stray slips (0.4 moves 3 pieces)
-CONTINUITY_STRETCH = 16  # beats fitted on each side of a point
-CONTINUITY_GAP = 6  # beats left out on each side: a tracker takes a few beats to slip
-CONTINUITY_HOLD = 5  # points a slip must hold (odd)
-
-
-def signed_slips(
-    beats: np.ndarray, stretch: int = CONTINUITY_STRETCH, gap: int = CONTINUITY_GAP
-) -> tuple[np.ndarray, np.ndarray]:
-    """(points, signed slip in beats at each point, -0.5..0.5): at beat `point`, how far the steady grid of
-    the `stretch` beats starting `gap` after it sits from where the grid of the `stretch` beats ending `gap`
-    before it, carried on, puts them; 0 where either side is unsteady or the two tempi differ by > 3 %."""
-    times = np.asarray(beats, dtype=float)
-    points = np.arange(stretch + gap, len(times) - stretch - gap)
-    if len(points) == 0:
-        return points, np.zeros(0)
-    windows = np.lib.stride_tricks.sliding_window_view(times, stretch)
-    index = np.arange(stretch) - (stretch - 1) / 2
-    slopes = windows @ index / (index @ index)
-    centres = windows.mean(axis=1)
-    residuals = (windows - centres[:, None] - slopes[:, None] * index).std(axis=1)
-    before, after = points - gap - stretch, points + gap
-    period = (slopes[before] + slopes[after]) / 2
-    one_tempo = np.abs(slopes[before] / slopes[after] - 1) <= 0.03
-    steady = np.maximum(residuals[before], residuals[after]) <= 0.04 * period
-    carried = centres[before] + slopes[before] * (stretch + 2 * gap - (stretch - 1) / 2)
-    first = centres[after] - slopes[after] * (stretch - 1) / 2
-    slips = ((first - carried) / period + 0.5) % 1.0 - 0.5
-    slips[~(one_tempo & steady)] = 0.0
-    return points, slips
-
-
-def phase_continuity(beat_frames: np.ndarray, threshold: float = CONTINUITY_SLIP) -> np.ndarray:
-    """Music keeps its beat's phase: where the grid slips by part of a beat (a syncopated stretch pulled the
-    tracker onto the off-beat or a 16th) and back, or once, the beats of the shorter side are moved onto the
-    grid the most beats share, carried through them."""
-    frames = np.asarray(beat_frames, dtype=float)
-    points, slips = signed_slips(frames)
-    if len(points) == 0:
-        return beat_frames
-    held = np.pad(np.abs(slips), CONTINUITY_HOLD // 2)
-    strong = np.lib.stride_tricks.sliding_window_view(held, CONTINUITY_HOLD).min(axis=1) > threshold
-    # each run of strong points is one slip, at its middle point, by its median slip
-    edges = np.flatnonzero(np.diff(np.r_[0, strong.astype(int), 0]))
-    runs = list(zip(edges[0::2], edges[1::2], strict=True))
-    if not runs:
-        return beat_frames
-    bounds = [0, *[int(points[(a + b - 1) // 2]) for a, b in runs], len(frames)]
-    wrap = lambda x: (x + 0.5) % 1.0 - 0.5  # noqa: E731
-    # a run's slip, taken round the circle (half a beat reads +0.5 at one point and -0.5 at the next)
-    phases = np.cumsum([0.0, *[slips[a] + float(np.median(wrap(slips[a:b] - slips[a]))) for a, b in runs]])
-    sizes = np.diff(bounds)
-    support = [sizes[np.abs(wrap(phases - p)) <= 0.1].sum() for p in phases]
-    reference = phases[int(np.argmax(support))]
-    shifts = [float(wrap(reference - phase)) for phase in phases]
-    moved = [abs(shift) > 0.1 for shift in shifts]
-    drop = np.zeros(len(frames), dtype=bool)
-    extra = []
-    for i, (start, end) in enumerate(itertools.pairwise(bounds)):
-        if not moved[i] or end - start < 2:
-            continue
-        period = float(np.median(np.diff(frames[max(0, start - 1) : end + 1])))
-        if 0 < i < len(moved) - 1 and not moved[i - 1] and not moved[i + 1]:
-            # between two stretches on the grid: the grid carried from a beat of one, clear of the drift
-            # onto the off-beat, to one of the other
-            left = max(start - CONTINUITY_GAP, bounds[i - 1])
-            right = min(end + CONTINUITY_GAP, bounds[i + 2] - 1)
-            beside = np.r_[np.diff(frames[bounds[i - 1] : left + 1]), np.diff(frames[right : bounds[i + 2]])]
-            count = max(
-                1, round((frames[right] - frames[left]) / (float(np.mean(beside)) if len(beside) else period))
-            )
-            drop[left + 1 : right] = True
-            extra.append(frames[left] + (frames[right] - frames[left]) * np.arange(1, count) / count)
-        else:
-            drop[start:end] = True
-            extra.append(frames[start:end] + shifts[i] * period)
-    merged = np.sort(np.concatenate([frames[~drop], *extra]))
-    # the seams: no two beats closer than half a period, no gap of two beats left empty
-    period = float(np.median(np.diff(merged)))
-    kept = [merged[0]]
-    for frame in merged[1:]:
-        gap = frame - kept[-1]
-        if gap < 0.5 * period:
-            continue
-        missing = round(gap / period) - 1
-        kept.extend(kept[-1] + gap * (k + 1) / (missing + 1) for k in range(max(0, missing)))
-        kept.append(frame)
-    result = np.round(np.asarray(kept)).astype(int)
-    return result[result >= 0]
-
-
 # ---------------------------------------------------------------------------------------------- metre
 
 
@@ -697,8 +601,7 @@ def hear(samples: np.ndarray, sample_rate: int, chroma_power: np.ndarray | None 
     tempo = choose_tempo(envelopes.novelty, envelopes.frame_rate)
     periods = local_periods(envelopes.novelty, envelopes.frame_rate, tempo.period_frames)
     frames = track_beats(envelopes.novelty, periods)
-    tracked = frames
-    frames = phase_check(envelopes, phase_continuity(frames))
+    frames = phase_check(envelopes, frames)
     metre = metre_positions(envelopes, frames)
     on, between = beat_contrast(envelopes, frames)
     confidence = float(np.clip(1 - between / on, 0, 1)) if on > 0 else 0.0
@@ -709,5 +612,4 @@ def hear(samples: np.ndarray, sample_rate: int, chroma_power: np.ndarray | None 
         tempo=tempo,
         metre=Metre(metre.positions[keep], metre.downbeat_confidence, metre.rephased),
         beat_confidence=confidence,
-        tracked_times=envelopes.frame_times(tracked)[envelopes.frame_times(tracked) >= 0],
     )
