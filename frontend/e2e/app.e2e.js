@@ -182,7 +182,7 @@ describe('a dancer', { skip }, () => {
       assert.ok(reason.length > 10, `a readable reason: ${reason}`);
       assert.doesNotMatch(reason, /\/tmp\/|Traceback|\/work\//);
       // focus moves to Retry (in an effect, just after the failure is painted)
-      await page.waitForFunction(() => document.activeElement?.textContent?.trim() === 'Retry', null, { timeout: 5000 });
+      await page.waitForFunction(() => document.activeElement?.tagName === 'BUTTON' && document.activeElement.textContent.trim() === 'Retry', null, { timeout: 5000 });
       await check(page, 'failed', 'a failed generation');
 
       songs.state.mode = 'audio';
