@@ -16,7 +16,7 @@ from videojob.analysis import (
     tempo_curve,
 )
 
-from videojob import analysis
+from videojob import analysis, beats
 
 SAMPLE_RATE = 22050
 
@@ -253,6 +253,59 @@ def test_a_tempo_change_or_a_half_bar_is_no_slip():
     assert analysis.beat_slip(change)[0] < 0.05
     half_bar = np.arange(96) * slow  # a 2/4 bar moves the "1", not the beat
     assert analysis.beat_slip(half_bar)[0] < 0.05
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    period=st.floats(18, 40),
+    slip=st.floats(0.45, 0.5),
+    sign=st.sampled_from([-1, 1]),
+    start=st.integers(40, 80),
+    length=st.integers(40, 60),
+)
+def test_a_stretch_held_off_the_beat_is_moved_back_onto_the_songs_grid(period, slip, sign, start, length):
+    """Beat frames (a tracker's, at any tempo, rounded to frames) that drift `slip` of a beat off the grid
+    over 4 beats, hold it for `length` beats and drift back: every true beat gets a beat again within a
+    tenth of a beat, and no beat is added or lost."""
+    index = np.arange(200, dtype=float)
+    off = (
+        sign
+        * slip
+        * (np.clip((index - start + 1) / 4, 0, 1) - np.clip((index - start - length + 1) / 4, 0, 1))
+    )
+    truth = 100 + index * period
+    repaired = beats.phase_continuity(np.round(100 + (index + off) * period).astype(int))
+    assert len(repaired) == len(truth)
+    assert np.abs(repaired - truth).max() <= 0.1 * period
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    period=st.floats(18, 40),
+    slip=st.floats(0.45, 0.5),
+    sign=st.sampled_from([-1, 1]),
+    at=st.integers(120, 150),
+    width=st.integers(4, 8),
+)
+def test_a_slip_that_holds_to_the_end_is_moved_back_onto_the_grid_before_it(period, slip, sign, at, width):
+    """The tracker drifts onto the off-beat over `width` beats for the last 50-80 of 200 beats and stays
+    there: every beat lies within a tenth of a beat of the true grid (the music's beat goes on past the
+    tracker's last beat, so half a beat either way there is the same grid), and every true beat between the
+    tracker's first and last beat has one."""
+    index = np.arange(200, dtype=float)
+    tracked = np.round(100 + (index + sign * slip * np.clip((index - at + 1) / width, 0, 1)) * period)
+    repaired = beats.phase_continuity(tracked.astype(int))
+    assert np.abs(((repaired - 100) / period + 0.5) % 1.0 - 0.5).max() <= 0.1
+    truth = 100 + index * period
+    inside = truth[(truth >= tracked[0]) & (truth <= tracked[-1])]
+    assert np.abs(repaired[None, :] - inside[:, None]).min(axis=1).max() <= 0.1 * period
+
+
+def test_a_steady_grid_or_a_tempo_change_is_left_as_it_is():
+    steady = np.round(50 + np.arange(160) * 23.4).astype(int)
+    assert np.array_equal(beats.phase_continuity(steady), steady)
+    change = np.round(np.concatenate([np.arange(64) * 30.0, 64 * 30.0 + np.arange(1, 65) * 24.0])).astype(int)
+    assert np.array_equal(beats.phase_continuity(change), change)
 
 
 def test_a_slip_is_said_in_the_notes_with_where_it_is():

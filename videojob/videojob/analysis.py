@@ -41,7 +41,9 @@ from videojob.audio_io import ANALYSIS_SAMPLE_RATE, file_sha256, load_mono_audio
 # 5: the downbeat confidence is the margin over the next best bar phase
 # 6: the beat's phase slip (confidence.slip, slip_at) and its note; the beat note below 0.2
 # 7: the phase check also weighs the chord change at the bar lines; threshold 0.05; tempo prior 0.65 octaves
-ANALYSIS_VERSION = 7
+# 8: a stretch the tracker held > 0.4 of a beat off the grid most of the song keeps is moved onto that grid
+#    (`beats.phase_continuity`); the slip is measured on the tracker's own beats
+ANALYSIS_VERSION = 8
 HOP_LENGTH = 512
 N_FFT = 2048  # librosa's default frame, for every spectral feature here
 BACHATA_BPM_RANGE = (110.0, 150.0)
@@ -211,25 +213,10 @@ def beat_slip(beat_times: np.ndarray) -> tuple[float, float | None]:
     holds the off-beat (or a 16th) for a stretch and then finds the beat, or the reverse, slips by 0.25-0.5;
     a tempo change, a ritardando or a half bar does not move the beat's phase at one tempo."""
     times = np.asarray(beat_times, dtype=float)
-    stretch, gap = SLIP_STRETCH, SLIP_GAP
-    points = np.arange(stretch + gap, len(times) - stretch - gap)
+    points, signed = beats.signed_slips(times, SLIP_STRETCH, SLIP_GAP)
     if len(points) == 0:
         return 0.0, None
-    # a least-squares line through every window of `stretch` beats (index 0..stretch-1), all at once
-    windows = np.lib.stride_tricks.sliding_window_view(times, stretch)
-    index = np.arange(stretch) - (stretch - 1) / 2
-    slopes = windows @ index / (index @ index)
-    centres = windows.mean(axis=1)
-    residuals = (windows - centres[:, None] - slopes[:, None] * index).std(axis=1)
-    before, after = points - gap - stretch, points + gap  # the windows' first beats
-    period = (slopes[before] + slopes[after]) / 2
-    one_tempo = np.abs(slopes[before] / slopes[after] - 1) <= 0.03
-    steady = np.maximum(residuals[before], residuals[after]) <= 0.04 * period
-    # the later window's first beat, on the earlier window's line carried on
-    carried = centres[before] + slopes[before] * (stretch + 2 * gap - (stretch - 1) / 2)
-    first = centres[after] - slopes[after] * (stretch - 1) / 2
-    slips = np.abs(((first - carried) / period + 0.5) % 1.0 - 0.5)
-    slips[~(one_tempo & steady)] = 0.0
+    slips = np.abs(signed)
     # a real slip reads the same at the 2 * gap - 3 or so points whose windows both miss the few beats
     # it takes; a window that takes in part of it gives a stray value at one or two points, so a slip must
     # hold over SLIP_HOLD consecutive points
@@ -309,7 +296,7 @@ def track_beats(samples: np.ndarray, sample_rate: int, *, power: np.ndarray | No
     if len(heard.beat_times) < 4:
         raise ValueError("no steady beat found: fewer than 4 beats were tracked")
     bpm = song_bpm(heard.beat_times, heard.metre.positions)
-    slip, slip_at = beat_slip(heard.beat_times)
+    slip, slip_at = beat_slip(heard.beat_times if heard.tracked_times is None else heard.tracked_times)
     confidence = HearingConfidence(
         beat=round(heard.beat_confidence, 4),
         tempo_level=round(heard.tempo.level_confidence, 4),

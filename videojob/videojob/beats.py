@@ -22,6 +22,10 @@ steps, each a function:
    followed.
 4. `track_beats`: dynamic programming over frames (Ellis 2007): each frame's score is its onset strength plus
    the best earlier beat's score minus a penalty on log(interval / local period)^2; back-tracked from the end.
+   `phase_continuity`: music keeps its beat's phase, so where the tracker slipped more than 0.4 of a beat
+   (a bass on every "&" pulled it onto the off-beat) and held it, the stretch off the grid the most beats
+   share is moved onto that grid: between two stretches on it, re-placed evenly; at an end of the song,
+   shifted by one tempo fitted across the seam, the few beats of the drift re-placed evenly.
 5. `phase_check`: when the onsets of all bands, the harmonic change over the half beat before and after
    (chords change on the beat) and the harmonic change at the bar lines each grid implies together favour
    the points half-way between the beats, the grid moves by half a beat, unless the bass sounds almost only
@@ -33,6 +37,7 @@ steps, each a function:
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,6 +107,7 @@ class Heard:
     tempo: TempoChoice
     metre: Metre
     beat_confidence: float
+    tracked_times: np.ndarray | None = None  # the tracker's beats before `phase_continuity` (its slips)
 
 
 def _unit_scale(values: np.ndarray) -> np.ndarray:
@@ -499,6 +505,171 @@ def phase_check(
     return beat_frames
 
 
+CONTINUITY_SLIP = 0.4  # beats (a run's median); tuning part: 0.28 also moves a recording's stray 0.3 slips
+CONTINUITY_BOUND = 0.25  # beats a slip must hold to be found: under CONTINUITY_SLIP, so that a slip back,
+# which reads up to ~0.1 less than the slip away (frame rounding), is found too
+CONTINUITY_STRETCH = 16  # beats fitted on each side of a point
+CONTINUITY_GAP = 6  # beats left out on each side: a tracker takes a few beats to slip
+CONTINUITY_HOLD = 5  # points a slip must hold (odd)
+CONTINUITY_FIT = 32  # beats on each side of a seam fitted for the shift of a stretch moved at an end
+CONTINUITY_SAME = 0.2  # beats: two stretches this close in phase (after the slips between them) share a grid
+
+
+def signed_slips(
+    beats: np.ndarray, stretch: int = CONTINUITY_STRETCH, gap: int = CONTINUITY_GAP
+) -> tuple[np.ndarray, np.ndarray]:
+    """(points, signed slip in beats at each point, -0.5..0.5): at beat `point`, how far the steady grid of
+    the `stretch` beats starting `gap` after it sits from where the grid of the `stretch` beats ending `gap`
+    before it, carried on, puts them; 0 where either side is unsteady or the two tempi differ by > 3 %."""
+    times = np.asarray(beats, dtype=float)
+    points = np.arange(stretch + gap, len(times) - stretch - gap)
+    if len(points) == 0:
+        return points, np.zeros(0)
+    windows = np.lib.stride_tricks.sliding_window_view(times, stretch)
+    index = np.arange(stretch) - (stretch - 1) / 2
+    slopes = windows @ index / (index @ index)
+    centres = windows.mean(axis=1)
+    residuals = (windows - centres[:, None] - slopes[:, None] * index).std(axis=1)
+    before, after = points - gap - stretch, points + gap
+    period = (slopes[before] + slopes[after]) / 2
+    one_tempo = np.abs(slopes[before] / slopes[after] - 1) <= 0.03
+    steady = np.maximum(residuals[before], residuals[after]) <= 0.04 * period
+    carried = centres[before] + slopes[before] * (stretch + 2 * gap - (stretch - 1) / 2)
+    first = centres[after] - slopes[after] * (stretch - 1) / 2
+    slips = ((first - carried) / period + 0.5) % 1.0 - 0.5
+    slips[~(one_tempo & steady)] = 0.0
+    return points, slips
+
+
+def _evenly_between(left: float, right: float, period: float) -> np.ndarray:
+    """The beats strictly between beats `left` and `right`, evenly spaced, about `period` apart."""
+    count = max(1, round((right - left) / period))
+    return left + (right - left) * np.arange(1, count) / count
+
+
+def _seam_shift(frames: np.ndarray, grid_end: int, seam: int, far_end: int, rough: float) -> float:
+    """The shift (beats) that puts the beats from `seam` towards `far_end` onto the grid of the beats from
+    `seam` towards `grid_end`, by one tempo fitted to up to CONTINUITY_FIT beats on each side clear of the
+    drift, so it is not the two short windows' slip carried far (their tempi differ by frame rounding);
+    `rough` (the runs' slip) where a side is too short, and which way round half a beat goes."""
+    step = 1 if far_end > seam else -1
+    grid = np.arange(seam - step * CONTINUITY_GAP, grid_end - step, -step)[:CONTINUITY_FIT]
+    moving = np.arange(seam + step * CONTINUITY_GAP, far_end, step)[:CONTINUITY_FIT]
+    grid = grid[(grid >= 0) & (grid < len(frames))]
+    moving = moving[(moving >= 0) & (moving < len(frames))]
+    if min(len(grid), len(moving)) < CONTINUITY_STRETCH // 2:
+        return rough
+    sides = [(index.astype(float), frames[index]) for index in (grid, moving)]
+    spread = sum(((index - index.mean()) ** 2).sum() for index, _ in sides)
+    slope = sum(((index - index.mean()) * (times - times.mean())).sum() for index, times in sides) / spread
+    (grid_index, grid_times), (moving_index, moving_times) = sides
+    offset = (moving_times.mean() - slope * moving_index.mean()) - (
+        grid_times.mean() - slope * grid_index.mean()
+    )
+    return rough + float((-offset / slope - rough + 0.5) % 1.0 - 0.5)
+
+
+def phase_continuity(
+    beat_frames: np.ndarray,
+    threshold: float = CONTINUITY_SLIP,
+    bound: float = CONTINUITY_BOUND,
+) -> np.ndarray:
+    """Music keeps its beat's phase: where the grid slips by more than `threshold` of a beat (a syncopated
+    stretch pulled the tracker onto the off-beat) and back, or once, the beats off the grid the most beats
+    share are moved onto it. A slip is found where it holds more than `bound` over CONTINUITY_HOLD points
+    (so that a slip back which reads a little under `threshold` is still found and undoes it)."""
+    frames = np.asarray(beat_frames, dtype=float)
+    points, slips = signed_slips(frames)
+    if len(points) == 0:
+        return beat_frames
+    held = np.pad(np.abs(slips), CONTINUITY_HOLD // 2)
+    found = np.lib.stride_tricks.sliding_window_view(held, CONTINUITY_HOLD).min(axis=1) > bound
+    # each run of points that hold a slip is one slip
+    edges = np.flatnonzero(np.diff(np.r_[0, found.astype(int), 0]))
+    wrap = lambda x: (x + 0.5) % 1.0 - 0.5  # noqa: E731
+    # a run's slip is its median, taken round the circle (half a beat reads +0.5 at one point and -0.5 at
+    # the next). It is a slip when it passes `threshold`, or when it undoes the nearest such slip (a slip
+    # back reads a little less or more than the slip away: frame rounding)
+    runs = []
+    for a, b in zip(edges[0::2], edges[1::2], strict=True):
+        slip = slips[a] + float(np.median(wrap(slips[a:b] - slips[a])))
+        # the slip sits at the middle of the points that read it fully (both windows clear of the drift)
+        plateau = a + np.flatnonzero(np.abs(wrap(slips[a:b] - slip)) <= 0.1)
+        ends = (plateau[0], plateau[-1]) if len(plateau) else (a, b - 1)
+        runs.append(((ends[0] + ends[1]) // 2, slip))
+    strong = [(middle, slip) for middle, slip in runs if abs(slip) > threshold]
+    if not strong:
+        return beat_frames
+
+    def undoes(middle: int, slip: float) -> bool:
+        nearest = min(strong, key=lambda run: abs(run[0] - middle))
+        return abs(wrap(slip + nearest[1])) <= CONTINUITY_SAME
+
+    runs = [(middle, slip) for middle, slip in runs if abs(slip) > threshold or undoes(middle, slip)]
+    bounds = [0, *[int(points[middle]) for middle, _ in runs], len(frames)]
+    phases = np.cumsum([0.0, *[slip for _, slip in runs]])
+    sizes = np.diff(bounds)
+    support = [sizes[np.abs(wrap(phases - p)) <= CONTINUITY_SAME].sum() for p in phases]
+    reference = phases[int(np.argmax(support))]
+    shifts = [float(wrap(reference - phase)) for phase in phases]
+    moved = [abs(shift) > CONTINUITY_SAME for shift in shifts]
+    drop = np.zeros(len(frames), dtype=bool)
+    extra = []
+    for i, (start, end) in enumerate(itertools.pairwise(bounds)):
+        if not moved[i] or end - start < 2:
+            continue
+        period = float(np.median(np.diff(frames[max(0, start - 1) : end + 1])))
+        if 0 < i < len(moved) - 1 and not moved[i - 1] and not moved[i + 1]:
+            # between two stretches on the grid: the grid carried from a beat of one, clear of the drift
+            # onto the off-beat, to one of the other
+            left = max(start - CONTINUITY_GAP, bounds[i - 1])
+            right = min(end + CONTINUITY_GAP, bounds[i + 2] - 1)
+            beside = np.r_[np.diff(frames[bounds[i - 1] : left + 1]), np.diff(frames[right : bounds[i + 2]])]
+            count = max(
+                1, round((frames[right] - frames[left]) / (float(np.mean(beside)) if len(beside) else period))
+            )
+            drop[left + 1 : right] = True
+            extra.append(frames[left] + (frames[right] - frames[left]) * np.arange(1, count) / count)
+        else:
+            # a stretch at an end of the song, or beside one moved otherwise: moved by its shift, and where
+            # it meets a stretch on the grid, the beats within CONTINUITY_GAP of the slip (the tracker's
+            # drift from one grid to the other) re-placed evenly from a beat of one to a beat of the other
+            if i > 0 and not moved[i - 1]:
+                shift = _seam_shift(frames, bounds[i - 1], start, end, shifts[i])
+            elif i < len(moved) - 1 and not moved[i + 1]:
+                shift = _seam_shift(frames, bounds[i + 2], end, start, shifts[i])
+            else:
+                shift = shifts[i]
+            shifted = frames[start:end] + shift * period
+            drop[start:end] = True
+            first, last = 0, end - start - 1
+            if i > 0 and not moved[i - 1] and last > 0:
+                left, first = max(start - CONTINUITY_GAP, bounds[i - 1]), min(CONTINUITY_GAP, last)
+                drop[left + 1 : start] = True
+                extra.append(_evenly_between(frames[left], shifted[first], period))
+            if i < len(moved) - 1 and not moved[i + 1] and last > first:
+                right, last = (
+                    min(end - 1 + CONTINUITY_GAP, bounds[i + 2] - 1),
+                    max(last - CONTINUITY_GAP, first),
+                )
+                drop[end:right] = True
+                extra.append(_evenly_between(shifted[last], frames[right], period))
+            extra.append(shifted[first : last + 1])
+    merged = np.sort(np.concatenate([frames[~drop], *extra]))
+    # the seams: no two beats closer than half a period, no gap of two beats left empty
+    period = float(np.median(np.diff(merged)))
+    kept = [merged[0]]
+    for frame in merged[1:]:
+        gap = frame - kept[-1]
+        if gap < 0.5 * period:
+            continue
+        missing = round(gap / period) - 1
+        kept.extend(kept[-1] + gap * (k + 1) / (missing + 1) for k in range(max(0, missing)))
+        kept.append(frame)
+    result = np.round(np.asarray(kept)).astype(int)
+    return result[result >= 0]
+
+
 # ---------------------------------------------------------------------------------------------- metre
 
 
@@ -601,7 +772,9 @@ def hear(samples: np.ndarray, sample_rate: int, chroma_power: np.ndarray | None 
     tempo = choose_tempo(envelopes.novelty, envelopes.frame_rate)
     periods = local_periods(envelopes.novelty, envelopes.frame_rate, tempo.period_frames)
     frames = track_beats(envelopes.novelty, periods)
-    frames = phase_check(envelopes, frames)
+    tracked = frames
+    continuous = phase_continuity(frames)
+    frames = phase_check(envelopes, continuous[continuous < len(envelopes.full)])
     metre = metre_positions(envelopes, frames)
     on, between = beat_contrast(envelopes, frames)
     confidence = float(np.clip(1 - between / on, 0, 1)) if on > 0 else 0.0
@@ -612,4 +785,5 @@ def hear(samples: np.ndarray, sample_rate: int, chroma_power: np.ndarray | None 
         tempo=tempo,
         metre=Metre(metre.positions[keep], metre.downbeat_confidence, metre.rephased),
         beat_confidence=confidence,
+        tracked_times=envelopes.frame_times(tracked)[envelopes.frame_times(tracked) >= 0],
     )
