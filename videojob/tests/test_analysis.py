@@ -255,14 +255,12 @@ def test_a_tempo_change_or_a_half_bar_is_no_slip():
     assert analysis.beat_slip(half_bar)[0] < 0.05
 
 
+# a tracker's beat period in frames (any tempo), and a slip onto the off-beat either way
+OFF_BEAT_SLIPS = {"period": st.floats(18, 40), "slip": st.floats(0.45, 0.5), "sign": st.sampled_from([-1, 1])}
+
+
 @settings(max_examples=60, deadline=None)
-@given(
-    period=st.floats(18, 40),
-    slip=st.floats(0.45, 0.5),
-    sign=st.sampled_from([-1, 1]),
-    start=st.integers(40, 80),
-    length=st.integers(40, 60),
-)
+@given(**OFF_BEAT_SLIPS, start=st.integers(40, 80), length=st.integers(40, 60))
 def test_a_stretch_held_off_the_beat_is_moved_back_onto_the_songs_grid(period, slip, sign, start, length):
     """Beat frames (a tracker's, at any tempo, rounded to frames) that drift `slip` of a beat off the grid
     over 4 beats, hold it for `length` beats and drift back: every true beat gets a beat again within a
@@ -280,13 +278,7 @@ def test_a_stretch_held_off_the_beat_is_moved_back_onto_the_songs_grid(period, s
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    period=st.floats(18, 40),
-    slip=st.floats(0.45, 0.5),
-    sign=st.sampled_from([-1, 1]),
-    at=st.integers(120, 150),
-    width=st.integers(4, 8),
-)
+@given(**OFF_BEAT_SLIPS, at=st.integers(120, 150), width=st.integers(4, 8))
 def test_a_slip_that_holds_to_the_end_is_moved_back_onto_the_grid_before_it(period, slip, sign, at, width):
     """The tracker drifts onto the off-beat over `width` beats for the last 50-80 of 200 beats and stays
     there: every beat lies within a tenth of a beat of the true grid (the music's beat goes on past the
