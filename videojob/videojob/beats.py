@@ -628,11 +628,12 @@ def phase_continuity(
             left = max(start - CONTINUITY_GAP, bounds[i - 1])
             right = min(end + CONTINUITY_GAP, bounds[i + 2] - 1)
             beside = np.r_[np.diff(frames[bounds[i - 1] : left + 1]), np.diff(frames[right : bounds[i + 2]])]
-            count = max(
-                1, round((frames[right] - frames[left]) / (float(np.mean(beside)) if len(beside) else period))
-            )
             drop[left + 1 : right] = True
-            extra.append(frames[left] + (frames[right] - frames[left]) * np.arange(1, count) / count)
+            extra.append(
+                _evenly_between(
+                    frames[left], frames[right], float(np.mean(beside)) if len(beside) else period
+                )
+            )
         else:
             # a stretch at an end of the song, or beside one moved otherwise: moved by its shift, and where
             # it meets a stretch on the grid, the beats within CONTINUITY_GAP of the slip (the tracker's
@@ -783,10 +784,11 @@ def hear(samples: np.ndarray, sample_rate: int, chroma_power: np.ndarray | None 
     confidence = float(np.clip(1 - between / on, 0, 1)) if on > 0 else 0.0
     times = envelopes.frame_times(frames)
     keep = times >= 0
+    tracked_times = envelopes.frame_times(tracked)
     return Heard(
         beat_times=times[keep],
         tempo=tempo,
         metre=Metre(metre.positions[keep], metre.downbeat_confidence, metre.rephased),
         beat_confidence=confidence,
-        tracked_times=envelopes.frame_times(tracked)[envelopes.frame_times(tracked) >= 0],
+        tracked_times=tracked_times[tracked_times >= 0],
     )
