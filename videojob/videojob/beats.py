@@ -622,7 +622,9 @@ def phase_continuity(
         if not moved[i] or end - start < 2:
             continue
         period = float(np.median(np.diff(frames[max(0, start - 1) : end + 1])))
-        if 0 < i < len(moved) - 1 and not moved[i - 1] and not moved[i + 1]:
+        grid_before = i > 0 and not moved[i - 1]
+        grid_after = i < len(moved) - 1 and not moved[i + 1]
+        if grid_before and grid_after:
             # between two stretches on the grid: the grid carried from a beat of one, clear of the drift
             # onto the off-beat, to one of the other
             left = max(start - CONTINUITY_GAP, bounds[i - 1])
@@ -638,20 +640,20 @@ def phase_continuity(
             # a stretch at an end of the song, or beside one moved otherwise: moved by its shift, and where
             # it meets a stretch on the grid, the beats within CONTINUITY_GAP of the slip (the tracker's
             # drift from one grid to the other) re-placed evenly from a beat of one to a beat of the other
-            if i > 0 and not moved[i - 1]:
+            if grid_before:
                 shift = _seam_shift(frames, bounds[i - 1], start, end, shifts[i])
-            elif i < len(moved) - 1 and not moved[i + 1]:
+            elif grid_after:
                 shift = _seam_shift(frames, bounds[i + 2], end, start, shifts[i])
             else:
                 shift = shifts[i]
             shifted = frames[start:end] + shift * period
             drop[start:end] = True
             first, last = 0, end - start - 1
-            if i > 0 and not moved[i - 1] and last > 0:
+            if grid_before and last > 0:
                 left, first = max(start - CONTINUITY_GAP, bounds[i - 1]), min(CONTINUITY_GAP, last)
                 drop[left + 1 : start] = True
                 extra.append(_evenly_between(frames[left], shifted[first], period))
-            if i < len(moved) - 1 and not moved[i + 1] and last > first:
+            if grid_after and last > first:
                 right, last = (
                     min(end - 1 + CONTINUITY_GAP, bounds[i + 2] - 1),
                     max(last - CONTINUITY_GAP, first),
@@ -664,11 +666,9 @@ def phase_continuity(
     period = float(np.median(np.diff(merged)))
     kept = [merged[0]]
     for frame in merged[1:]:
-        gap = frame - kept[-1]
-        if gap < 0.5 * period:
+        if frame - kept[-1] < 0.5 * period:
             continue
-        missing = round(gap / period) - 1
-        kept.extend(kept[-1] + gap * (k + 1) / (missing + 1) for k in range(max(0, missing)))
+        kept.extend(_evenly_between(kept[-1], frame, period))
         kept.append(frame)
     result = np.round(np.asarray(kept)).astype(int)
     return result[result >= 0]
