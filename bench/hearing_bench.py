@@ -284,25 +284,37 @@ def score_video(piece: hearing_set.Piece, library, cache_dir: Path, out_dir: Pat
 # ---------------------------------------------------------------------------------------------- runs
 
 
-def use_earlier_analysis(revision: str):
-    """Load analysis.py of `revision` as a module and make the pipeline use it (its results converted to
-    today's MusicAnalysis, the fields it did not have left at their defaults). Returns its analyze_samples."""
+def _module_at(revision: str, name: str):
+    """videojob/videojob/<name>.py of `revision`, loaded as a module of its own."""
     import importlib.util
 
-    from videojob.analysis import MusicAnalysis
-
-    from videojob import pipeline
-
     source = subprocess.run(
-        ["git", "show", f"{revision}:videojob/videojob/analysis.py"],
+        ["git", "show", f"{revision}:videojob/videojob/{name}.py"],
         cwd=REPO,
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("earlier_analysis", loader=None))
-    sys.modules["earlier_analysis"] = module  # dataclasses look their module up
-    exec(compile(source, f"{revision}:analysis.py", "exec"), module.__dict__)
+    label = f"earlier_{name}"
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(label, loader=None))
+    sys.modules[label] = module  # dataclasses look their module up
+    exec(compile(source, f"{revision}:{name}.py", "exec"), module.__dict__)
+    return module
+
+
+def use_earlier_analysis(revision: str):
+    """Load analysis.py of `revision`, with the beats.py and spectral.py it calls, as modules and make the
+    pipeline use them (its results converted to today's MusicAnalysis, the fields it did not have left at
+    their defaults). Returns its analyze_samples."""
+    from videojob.analysis import MusicAnalysis
+
+    from videojob import pipeline
+
+    spectral = _module_at(revision, "spectral")
+    beats = _module_at(revision, "beats")
+    beats.spectral = spectral
+    module = _module_at(revision, "analysis")
+    module.beats, module.spectral = beats, spectral  # not today's: they are looked up when called
     convert = lambda result: MusicAnalysis.from_dict({**result.to_dict(), "version": 0})  # noqa: E731
     pipeline.analyze_audio = lambda path, cache_dir=None: convert(module.analyze_audio(path, cache_dir=None))
     return lambda samples, sample_rate: convert(module.analyze_samples(samples, sample_rate))

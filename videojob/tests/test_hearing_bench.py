@@ -345,3 +345,31 @@ def test_the_jobs_warnings_are_scored_against_where_it_really_missed(modules):
     cells = {line.split("|")[1].strip(): line.split("|")[2].strip() for line in table[2:]}
     assert cells["the job's result warns of its beats where they miss (F < 0.8)"] == "1 of 1"
     assert cells["... and warns where they are right (F >= 0.9): false alarms"] == "1 of 2"
+
+
+def test_an_earlier_analysis_is_scored_with_the_beat_tracking_of_its_own_commit(modules):
+    """--analysis-from scores what that commit heard: its analysis.py calls its own beats.py (the hearing),
+    not today's; 9b2f528 (analysis 9) had no prior on the first sounding beat."""
+    import subprocess
+
+    from videojob import pipeline
+
+    _, bench = modules
+    revision = "9b2f528"
+    if subprocess.run(["git", "cat-file", "-e", revision], cwd=bench.REPO, capture_output=True).returncode:
+        pytest.skip(f"{revision} is not in this clone's history")
+    analyze_audio = pipeline.analyze_audio
+    try:
+        earlier = bench.use_earlier_analysis(revision)
+        earlier_beats = sys.modules["earlier_beats"]
+        assert not hasattr(earlier_beats, "first_sounding_beat")
+        assert sys.modules["earlier_analysis"].beats is earlier_beats
+        rng = np.random.default_rng(0)
+        clicks = np.zeros(22050 * 8, dtype=np.float32)
+        for start in range(0, len(clicks) - 200, 11025):  # 120 BPM
+            clicks[start : start + 200] = rng.standard_normal(200)
+        assert earlier(clicks, 22050).bpm == pytest.approx(120, rel=0.02)
+    finally:
+        pipeline.analyze_audio = analyze_audio
+        for name in ("earlier_analysis", "earlier_beats", "earlier_spectral"):
+            sys.modules.pop(name, None)
