@@ -368,3 +368,39 @@ def test_the_downbeat_confidence_is_the_margin_over_the_next_best_bar_phase():
     assert beats._bar_phase_margin(evidence, on_the_three) == 0.0
     assert beats._bar_phase_margin(np.tile([9.0, 0.0, 0.0, 0.0], 8), on_the_one) == 1.0  # clipped
     assert 0.0 < analysis.LOW_DOWNBEAT_CONFIDENCE < 0.5  # a margin of half a unit is not low; a tie is
+
+
+def _envelopes_with_onsets(beat_count: int, period: int, strength) -> tuple[beats.OnsetEnvelopes, np.ndarray]:
+    """Onset envelopes with a click of `strength(beat)` in every band on each beat, and one chord throughout
+    (no harmonic cue to the bar), and the beat frames."""
+    frames = 20 + period * np.arange(beat_count)
+    full = np.zeros(frames[-1] + period)
+    for beat, frame in enumerate(frames):
+        full[frame] = strength(beat)
+    low_level = np.where(full > 0, 10 * np.log10(full + 1e-6), -60.0)
+    chroma = np.tile(np.eye(12)[:, [0]] + np.eye(12)[:, [4]] + np.eye(12)[:, [7]], len(full))
+    return beats.OnsetEnvelopes(full, full.copy(), low_level, chroma, 86.13, 86.13), frames
+
+
+@pytest.mark.parametrize("lead_in", [0, 1, 2, 3, 5, 6])
+def test_music_that_does_not_say_where_the_bar_starts_starts_it_on_the_first_sounding_beat(lead_in):
+    # silent beats the tracker carried into the lead-in, then even beats with a little random variation
+    rng = np.random.default_rng(lead_in)
+    loudness = np.where(np.arange(40) < lead_in, 0.0, 1 + 0.1 * rng.standard_normal(40))
+    envelopes, frames = _envelopes_with_onsets(40, 40, lambda beat: loudness[beat])
+    assert beats.first_sounding_beat(envelopes.full, frames) == lead_in
+    positions = beats.metre_positions(envelopes, frames).positions
+    assert (
+        positions[lead_in] % 4 == 0
+        and positions[lead_in + 4] % 4 == 0
+        and positions[-1] % 4 == (39 - lead_in) % 4
+    )
+
+
+def test_a_pickup_beat_does_not_take_the_one_from_the_bars_the_music_plays():
+    # a soft pickup, then a bass accent on the first beat of every bar: beats 1, 5, 9...
+    envelopes, frames = _envelopes_with_onsets(
+        33, 40, lambda beat: 0.5 if beat == 0 else [3.0, 1, 1, 1][(beat - 1) % 4]
+    )
+    positions = beats.metre_positions(envelopes, frames).positions
+    assert positions[1] % 4 == 0 and positions[0] % 4 == 3

@@ -44,7 +44,8 @@ from videojob.audio_io import ANALYSIS_SAMPLE_RATE, file_sha256, load_mono_audio
 # 8: a stretch the tracker held > 0.4 of a beat off the grid most of the song keeps is moved onto that grid
 #    (`beats.phase_continuity`); the slip is measured on the tracker's own beats
 # 9: beat times 4 ms earlier (`beats.ONSET_LAG`, measured on the hearing set's tuning and study music)
-ANALYSIS_VERSION = 9
+# 10: a prior that the song's first sounding beat starts a bar (`beats.START_PRIOR`)
+ANALYSIS_VERSION = 10
 HOP_LENGTH = 512
 N_FFT = 2048  # librosa's default frame, for every spectral feature here
 BACHATA_BPM_RANGE = (110.0, 150.0)
