@@ -473,13 +473,30 @@ def compare_table(before: list[dict], after: list[dict]) -> list[str]:
     return lines
 
 
-def per_piece_table(before: list[dict], after: list[dict]) -> list[str]:
+def per_piece_table(before: list[dict], after: list[dict], hidden: frozenset = frozenset()) -> list[str]:
+    """Before → after per piece, except the pieces of the `hidden` parts (kept out of tuning: a tuner who
+    sees which of them fails tunes on them), which are counted only."""
     by_name = {row["name"]: row for row in before}
     lines = [
         "| piece | part | true BPM | BPM before → after | F before → after | offset ms before → after | on the 1 before → after |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
+
+    def moves(row: dict) -> list[float]:
+        old = by_name.get(row["name"], row)
+        return [row[key] - old[key] for key in ("f_measure", "phrase_on_one")]
+
+    for part in sorted({row["part"] for row in after} & hidden):
+        rows = [moves(row) for row in after if row["part"] == part]
+        worse = sum(min(move) < -0.02 for move in rows)
+        better = sum(max(move) > 0.02 and min(move) >= -0.02 for move in rows)
+        lines.append(
+            f"| {len(rows)} pieces: {better} better, {worse} worse (F or the 1 by > 0.02); per piece with "
+            f"--show-{part.replace('_', '-')} | {part} | | | | | |"
+        )
     for row in after:
+        if row["part"] in hidden:
+            continue
         old = by_name.get(row["name"], {})
         lines.append(
             f"| {row['name']} | {row['part']} | {row['true_bpm']:.1f} | {old.get('bpm', float('nan')):.1f} → {row['bpm']:.1f} | "
@@ -524,6 +541,12 @@ def main(argv: list[str] | None = None) -> int:
         "that whoever tunes the analysis does not see which blind piece fails)",
     )
     parser.add_argument(
+        "--show-held-out",
+        action="store_true",
+        help="print the held-out part's figures piece by piece too (by default only its means, medians and, in "
+        "--compare, its counts)",
+    )
+    parser.add_argument(
         "--table",
         nargs="+",
         type=Path,
@@ -531,6 +554,11 @@ def main(argv: list[str] | None = None) -> int:
         help="print the table of one run made of several --json runs (processes run side by side)",
     )
     arguments = parser.parse_args(argv)
+    hidden = frozenset(
+        part
+        for part, shown in (("blind", arguments.show_blind), ("held_out", arguments.show_held_out))
+        if not shown
+    )
     if arguments.table:
         print("\n".join(table(runs_rows(arguments.table), arguments.label)))
         return 0
@@ -538,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
         before, after = (runs_rows(paths.split(",")) for paths in arguments.compare)
         print("\n".join(compare_table(before, after)))
         print()
-        print("\n".join(per_piece_table(before, after)))
+        print("\n".join(per_piece_table(before, after, hidden)))
         return 0
 
     try:
@@ -578,8 +606,9 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.video and piece.part != "study":  # the study part is scored for the analysis only
             row.update(score_video(piece, library, cache_dir, video_dir))
         results.append(row)
-        if piece.part == "blind" and not arguments.show_blind:
-            print(f"{piece.part:<9} {piece.name:<28} scored (its figures: --show-blind, or the --json file)")
+        if piece.part in hidden:
+            flag = f"--show-{piece.part.replace('_', '-')}"
+            print(f"{piece.part:<9} {piece.name:<28} scored (its figures: {flag}, or the --json file)")
             continue
         print(
             f"{piece.part:<9} {piece.name:<28} true {piece.tempo_bpm:6.1f} got {row['bpm']:6.1f} "
@@ -613,8 +642,10 @@ def main(argv: list[str] | None = None) -> int:
             f"\nno video (the job would fail the task with this reason), left out of the video rows: {len(unmade)}"
         )
         for row in unmade:
-            hidden = row["part"] == "blind" and not arguments.show_blind
-            print(f"  {row['part']:<9} {row['name']}: " + ("(blind)" if hidden else row["video_error"]))
+            if row["part"] in hidden:
+                print(f"  {row['part']:<9} (a piece of a part shown in its means only)")
+            else:
+                print(f"  {row['part']:<9} {row['name']}: {row['video_error']}")
     if fresh:
         print(
             f"\nfresh process, 3-minute song (python -m videojob analyze --json): median {statistics.median(fresh):.2f} s of {', '.join(f'{s:.2f}' for s in fresh)}"

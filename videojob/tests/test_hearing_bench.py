@@ -373,3 +373,27 @@ def test_an_earlier_analysis_is_scored_with_the_beat_tracking_of_its_own_commit(
         pipeline.analyze_audio = analyze_audio
         for name in ("earlier_analysis", "earlier_beats", "earlier_spectral"):
             sys.modules.pop(name, None)
+
+
+def test_the_per_piece_comparison_counts_the_parts_kept_out_of_tuning_without_naming_their_pieces(modules):
+    _, bench = modules
+    row = {"true_bpm": 120.0, "bpm": 120.0, "f_measure": 1.0, "median_offset_ms": 5.0, "phrase_on_one": 1.0}
+    before = [
+        {**row, "name": "tune-a", "part": "tuning", "f_measure": 0.5},
+        {**row, "name": "held-b", "part": "held_out", "phrase_on_one": 0.5},
+        {**row, "name": "held-c", "part": "held_out"},
+        {**row, "name": "blind-d", "part": "blind"},
+    ]
+    after = [
+        {**row, "name": "tune-a", "part": "tuning"},
+        {**row, "name": "held-b", "part": "held_out"},
+        {**row, "name": "held-c", "part": "held_out", "f_measure": 0.9},
+        {**row, "name": "blind-d", "part": "blind"},
+    ]
+    text = "\n".join(bench.per_piece_table(before, after, frozenset({"held_out", "blind"})))
+    assert "tune-a" in text and "0.50 → 1.00" in text
+    assert not any(name in text for name in ("held-b", "held-c", "blind-d"))
+    assert "2 pieces: 1 better, 1 worse" in text and "--show-held-out" in text
+    assert "1 pieces: 0 better, 0 worse" in text and "--show-blind" in text
+    shown = "\n".join(bench.per_piece_table(before, after))
+    assert "held-b" in shown and "blind-d" in shown
