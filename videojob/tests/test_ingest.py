@@ -361,3 +361,18 @@ def test_a_few_real_library_clips_ingest_plan_and_render(real_move_library, demo
         assert container.streams.video[0].width == 640
         assert sum(1 for _ in container.decode(video=0)) > analysis.duration * 25
         assert container.duration / av.time_base == pytest.approx(analysis.duration, abs=1 / 30)
+
+
+def test_a_demo_library_cached_by_an_earlier_release_is_made_again_with_the_clips_it_lacks(tmp_path):
+    from videojob.demo_assets import generate_demo_library
+    from videojob.pipeline import DEMO_LIBRARY_FOLDER, ensure_demo_library
+
+    root = tmp_path / DEMO_LIBRARY_FOLDER
+    older = generate_demo_library(root / "raw", clips=DEMO_CLIPS[:3])  # an earlier release's three clips
+    ingest_library(older, root / "ingested", progress=None)
+    assert len(load_move_library(root / "ingested").moves) == 3
+    library = ensure_demo_library(tmp_path)
+    assert sorted(move.clip_id for move in library.moves) == sorted(spec.clip_id for spec in DEMO_CLIPS)
+    written = library.index_path.stat().st_mtime_ns
+    ensure_demo_library(tmp_path)
+    assert library.index_path.stat().st_mtime_ns == written  # kept from then on, not made again

@@ -310,14 +310,21 @@ def test_requests_are_honoured_or_relaxed_with_a_note(demo_analysis, demo_moves)
     assert all(by_id[segment.clip_id].difficulty == "beginner" for segment in middle)
 
 
-def test_a_slow_bachata_is_danced_at_three_quarters_speed_or_told_why_not(demo_moves):
-    """The demo clips are 118-136 BPM: a 92 BPM song (a slow bachata) plays the slower ones at 0.75-0.78x,
-    which the default bounds allow (0.8 did not: no video at all); at 80 BPM no two clips reach it, and
-    the reason names the tempo."""
-    slow = make_analysis(92.0, 60.0, 0.3, 0, 60.0, [0.1, 0.3])
-    plan = plan_choreography(slow, demo_moves, PlanRequest(seed=1))
-    check_plan(plan, slow, demo_moves, PlanRequest(seed=1))
-    assert all(0.75 - 1e-6 <= segment.rate < 0.8 for segment in plan.segments)
+@pytest.mark.parametrize(("bpm", "slowest", "fastest"), [(90.0, 0.75, 0.8), (170.0, 1.19, 1.24)])
+def test_a_slow_bachata_and_a_fast_song_are_danced_at_the_ends_of_the_rate_bounds(
+    demo_moves, bpm, slowest, fastest
+):
+    """The demo clips are 114-142 BPM: a 90 BPM song (a slow bachata) plays the two slowest at 0.76-0.79x,
+    a 170 BPM song the two fastest at 1.20-1.23x, which the default bounds (0.75-1.25) allow."""
+    song = make_analysis(bpm, 60.0, 0.3, 0, 60.0, [0.1, 0.3])
+    plan = plan_choreography(song, demo_moves, PlanRequest(seed=1))
+    check_plan(plan, song, demo_moves, PlanRequest(seed=1))
+    assert all(slowest - 1e-6 <= segment.rate <= fastest + 1e-6 for segment in plan.segments)
+    assert len({segment.clip_id for segment in plan.segments}) == 2
+
+
+def test_past_the_ends_of_the_clips_tempi_the_reason_names_the_tempo(demo_moves):
+    """At 80 BPM no clip slows to it at 0.75x (it would need one of 107 BPM or less): no plan, and why."""
     with pytest.raises(PlanningError, match=r"80\.0 BPM"):
         plan_choreography(make_analysis(80.0, 60.0, 0.3, 0, 60.0, [0.1]), demo_moves, PlanRequest())
 

@@ -60,7 +60,12 @@ DEMO_CLIPS: tuple[DemoClipSpec, ...] = (
     DemoClipSpec("hammerlock_wrap", "hammerlock", 126.0, 24, "medium", "medium", 0.35),
     DemoClipSpec("hiproll_slow", "hiprolls", 118.0, 16, "low", "medium", 0.20),
     DemoClipSpec("spin_double", "spin", 134.0, 24, "high", "high", 0.30),
-    DemoClipSpec("footwork_shines", "footwork", 136.0, 16, "high", "high", 0.15),
+    DemoClipSpec("footwork_shines", "footwork", 138.0, 16, "high", "high", 0.15),
+    # two more at the ends of the tempo range, so that a slow bachata (90 BPM: clips of 120 BPM and less at
+    # 0.75x) and a fast song (170 BPM: 136 and more at 1.25x) each have two moves to alternate (footwork_shines
+    # was 136 BPM, on the very edge)
+    DemoClipSpec("basic_slow", "basic", 114.0, 16, "low", "low", 0.20),
+    DemoClipSpec("footwork_quick", "footwork", 142.0, 16, "high", "high", 0.20),
     DemoClipSpec("outro_dip", "outro", 125.0, 16, "low", "low", 0.25),
 )
 

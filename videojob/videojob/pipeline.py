@@ -18,7 +18,7 @@ from bachata.moves.interface import MoveIndex
 
 from videojob.analysis import CACHE_DIR_ENVIRONMENT_VARIABLE, MusicAnalysis, analyze_audio
 from videojob.audio_io import AudioDecodeError
-from videojob.demo_assets import generate_demo_library
+from videojob.demo_assets import DEMO_CLIPS, generate_demo_library
 from videojob.errors import AnalysisError
 from videojob.ingest import INGEST_VERSION, IngestProgress, ingest_library
 from videojob.library import (
@@ -53,12 +53,16 @@ def _current_index(folder: Path) -> bool:
 def ensure_demo_library(
     cache_dir: Path, progress: Callable[[IngestProgress], None] | None = None
 ) -> MoveLibrary:
-    """The generated demo library, ingested; made once per cache folder (a few seconds)."""
+    """The generated demo library, ingested; made once per cache folder (a few seconds), and again when
+    the demo's clips are no longer those the folder holds (a release added or changed some)."""
     root = cache_dir / DEMO_LIBRARY_FOLDER
     ingested = root / "ingested"
-    if not _current_index(ingested):
-        raw = generate_demo_library(root / "raw")
-        ingest_library(raw, ingested, progress=progress)
+    if _current_index(ingested):
+        library = load_move_library(ingested)
+        if sorted(move.clip_id for move in library.moves) == sorted(spec.clip_id for spec in DEMO_CLIPS):
+            return library
+    raw = generate_demo_library(root / "raw")
+    ingest_library(raw, ingested, progress=progress)
     return load_move_library(ingested)
 
 
