@@ -282,15 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _prepare_demo(arguments: argparse.Namespace) -> int:
-    """Idempotent: an existing ingested library and song are kept."""
-    from videojob.demo_assets import generate_demo_library, generate_demo_song
-    from videojob.ingest import ingest_library
-    from videojob.library import INDEX_FILE_NAME
+    """Idempotent: an existing ingested library (unless an earlier release's, whose clips differ) and song
+    are kept."""
+    from videojob.demo_assets import generate_demo_song
+    from videojob.pipeline import demo_library_at
 
-    index = arguments.library_out / "ingested" / INDEX_FILE_NAME
-    if not index.exists():
-        raw = generate_demo_library(arguments.library_out / "raw")
-        ingest_library(raw, index.parent, progress=None)
+    index = demo_library_at(arguments.library_out).index_path
     song = arguments.songs_dir / "demo_bachata_128bpm.wav"
     if not song.exists():
         generate_demo_song(song)

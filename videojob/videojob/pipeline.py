@@ -55,7 +55,11 @@ def ensure_demo_library(
 ) -> MoveLibrary:
     """The generated demo library, ingested; made once per cache folder (a few seconds), and again when
     the demo's clips are no longer those the folder holds (a release added or changed some)."""
-    root = cache_dir / DEMO_LIBRARY_FOLDER
+    return demo_library_at(cache_dir / DEMO_LIBRARY_FOLDER, progress)
+
+
+def demo_library_at(root: Path, progress: Callable[[IngestProgress], None] | None = None) -> MoveLibrary:
+    """`ensure_demo_library` in the folder `root` (its raw/ and ingested/ libraries)."""
     ingested = root / "ingested"
     if _current_index(ingested):
         library = load_move_library(ingested)
