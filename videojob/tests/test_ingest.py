@@ -1,5 +1,6 @@
 """Ingest: normalised clips that can be stream-copied, and index documents in the legacy shape."""
 
+import dataclasses
 import json
 import os
 import shutil
@@ -363,16 +364,18 @@ def test_a_few_real_library_clips_ingest_plan_and_render(real_move_library, demo
         assert container.duration / av.time_base == pytest.approx(analysis.duration, abs=1 / 30)
 
 
-def test_a_demo_library_cached_by_an_earlier_release_is_made_again_with_the_clips_it_lacks(tmp_path):
+def test_a_demo_library_cached_by_an_earlier_release_is_made_again_with_todays_clips(tmp_path):
     from videojob.demo_assets import generate_demo_library
     from videojob.pipeline import DEMO_LIBRARY_FOLDER, ensure_demo_library
 
     root = tmp_path / DEMO_LIBRARY_FOLDER
-    older = generate_demo_library(root / "raw", clips=DEMO_CLIPS[:3])  # an earlier release's three clips
-    ingest_library(older, root / "ingested", progress=None)
-    assert len(load_move_library(root / "ingested").moves) == 3
+    # an earlier release's three clips, its intro at another tempo
+    earlier = (dataclasses.replace(DEMO_CLIPS[0], bpm=100.0), *DEMO_CLIPS[1:3])
+    ingest_library(generate_demo_library(root / "raw", clips=earlier), root / "ingested", progress=None)
+    assert load_move_library(root / "ingested").move(DEMO_CLIPS[0].clip_id).bpm == pytest.approx(100, abs=2)
     library = ensure_demo_library(tmp_path)
     assert sorted(move.clip_id for move in library.moves) == sorted(spec.clip_id for spec in DEMO_CLIPS)
+    assert library.move(DEMO_CLIPS[0].clip_id).bpm == pytest.approx(DEMO_CLIPS[0].bpm, abs=2)
     written = library.index_path.stat().st_mtime_ns
     ensure_demo_library(tmp_path)
     assert library.index_path.stat().st_mtime_ns == written  # kept from then on, not made again

@@ -59,14 +59,15 @@ def ensure_demo_library(
 
 
 def demo_library_at(root: Path, progress: Callable[[IngestProgress], None] | None = None) -> MoveLibrary:
-    """`ensure_demo_library` in the folder `root` (its raw/ and ingested/ libraries)."""
-    ingested = root / "ingested"
-    if _current_index(ingested):
-        library = load_move_library(ingested)
-        if sorted(move.clip_id for move in library.moves) == sorted(spec.clip_id for spec in DEMO_CLIPS):
-            return library
+    """`ensure_demo_library` in the folder `root` (its raw/ and ingested/ libraries, and the fingerprint of
+    the clip specs they were made from)."""
+    ingested, made_from = root / "ingested", root / "clips.sha256"
+    fingerprint = hashlib.sha256(repr(DEMO_CLIPS).encode()).hexdigest()
+    if _current_index(ingested) and made_from.is_file() and made_from.read_text() == fingerprint:
+        return load_move_library(ingested)
     raw = generate_demo_library(root / "raw")
     ingest_library(raw, ingested, progress=progress)
+    made_from.write_text(fingerprint)
     return load_move_library(ingested)
 
 
