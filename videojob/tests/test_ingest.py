@@ -379,3 +379,26 @@ def test_a_demo_library_cached_by_an_earlier_release_is_made_again_with_todays_c
     written = library.index_path.stat().st_mtime_ns
     ensure_demo_library(tmp_path)
     assert library.index_path.stat().st_mtime_ns == written  # kept from then on, not made again
+
+
+def test_jobs_that_find_no_demo_library_at_once_make_it_once_and_both_get_all_of_it(tmp_path):
+    import threading
+
+    from videojob.pipeline import ensure_demo_library
+
+    start = threading.Barrier(2)
+    made, libraries = [[], []], [None, None]
+
+    def job(number):
+        start.wait()
+        libraries[number] = ensure_demo_library(tmp_path, progress=made[number].append)
+
+    jobs = [threading.Thread(target=job, args=(number,)) for number in range(2)]
+    for thread in jobs:
+        thread.start()
+    for thread in jobs:
+        thread.join()
+    assert sorted(bool(events) for events in made) == [False, True]  # one made it, the other waited
+    expected = sorted(spec.clip_id for spec in DEMO_CLIPS)
+    for library in libraries:
+        assert sorted(move.clip_id for move in library.moves) == expected

@@ -6,6 +6,7 @@ step with the legacy stage names ("analyzing", "selecting", "generating") so it 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import tempfile
@@ -63,12 +64,17 @@ def demo_library_at(root: Path, progress: Callable[[IngestProgress], None] | Non
     the clip specs they were made from)."""
     ingested, made_from = root / "ingested", root / "clips.sha256"
     fingerprint = hashlib.sha256(repr(DEMO_CLIPS).encode()).hexdigest()
-    if _current_index(ingested) and made_from.is_file() and made_from.read_text() == fingerprint:
+    root.mkdir(parents=True, exist_ok=True)
+    # Jobs sharing a cache folder (a compose volume) make it one at a time: the first to find it stale
+    # makes it while the others wait, then find it current.
+    with open(root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (_current_index(ingested) and made_from.is_file() and made_from.read_text() == fingerprint):
+            made_from.unlink(missing_ok=True)
+            raw = generate_demo_library(root / "raw")
+            ingest_library(raw, ingested, progress=progress)
+            made_from.write_text(fingerprint)
         return load_move_library(ingested)
-    raw = generate_demo_library(root / "raw")
-    ingest_library(raw, ingested, progress=progress)
-    made_from.write_text(fingerprint)
-    return load_move_library(ingested)
 
 
 def resolve_library(
