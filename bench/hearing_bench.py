@@ -18,8 +18,8 @@ against the MIDI tempo map:
   of them within 70 ms of a true beat / of a true "1" (the same rule as above), counting the cuts inside the
   music as for the beats (a cut in a piece's silent tail, after its last true beat, is neither on nor off
   the beat); the same shares over every cut found are given beside them.
-Means and medians are given for each part separately (tuning, study, held-out, blind; the study part is
-tuning material scored for the analysis only, no video); the analysis time per piece
+Means and medians are given for each part separately (tuning, study, variants, held-out, blind; the study
+and variants parts are tuning material scored for the analysis only, no video); the analysis time per piece
 (warm, in this process) and of a 3-minute song in a fresh `python -m videojob analyze` process.
 """
 
@@ -96,21 +96,25 @@ def local_tempo_right(reference_beats, estimated_beats) -> float:
     return float(np.mean(right)) if right else 0.0
 
 
-def score_analysis(piece: hearing_set.Piece, analysis) -> dict:
-    beats = np.asarray(analysis.beat_times, float)
-    phrases = np.asarray(analysis.phrase_starts, float)
+def _inside(piece: hearing_set.Piece, times) -> np.ndarray:
+    """Only what lies inside the music (a beat past the last true beat is neither right nor wrong here)."""
+    times = np.asarray(times, float)
+    return times[(times >= piece.beats[0] - TOLERANCE) & (times <= piece.beats[-1] + TOLERANCE)]
+
+
+def phrase_on_one(piece: hearing_set.Piece, phrase_starts) -> float:
+    """The share of the phrase starts (inside the music) within TOLERANCE of a true "1": a true phrase start
+    on the pieces sequenced here, a true bar start on Debian's (whose phrases nobody marked)."""
     truth_ones = piece.phrase_starts if "debian" not in piece.tags else piece.downbeats
-    # only what lies inside the music (a beat past the last true beat is neither right nor wrong here)
-    span = (piece.beats[0] - TOLERANCE, piece.beats[-1] + TOLERANCE)
-    inside = beats[(beats >= span[0]) & (beats <= span[1])]
-    phrases_inside = phrases[(phrases >= span[0]) & (phrases <= span[1])]
+    inside = _inside(piece, phrase_starts)
+    return float(np.mean(nearest_distance(inside, truth_ones) <= TOLERANCE)) if len(inside) else 0.0
+
+
+def score_analysis(piece: hearing_set.Piece, analysis) -> dict:
+    inside = _inside(piece, analysis.beat_times)
     offsets = matched_offsets(piece.beats, inside)
     beat_f = f_measure(piece.beats, inside)
-    phrase_on_one = (
-        float(np.mean(nearest_distance(phrases_inside, truth_ones) <= TOLERANCE))
-        if len(phrases_inside)
-        else 0.0
-    )
+    on_one = phrase_on_one(piece, analysis.phrase_starts)
     return {
         "true_bpm": piece.tempo_bpm,
         "bpm": float(analysis.bpm),
@@ -119,9 +123,9 @@ def score_analysis(piece: hearing_set.Piece, analysis) -> dict:
         "local_tempo_right": round(local_tempo_right(piece.beats, inside), 3),
         "f_measure": round(beat_f, 3),
         "median_offset_ms": round(float(np.median(offsets)) * 1000, 1) if len(offsets) else None,
-        "phrase_on_one": round(phrase_on_one, 3),
+        "phrase_on_one": round(on_one, 3),
         "downbeat_f_measure": round(f_measure(piece.downbeats, analysis.downbeat_times), 3),
-        **warnings_against_truth(analysis, beat_f, phrase_on_one),
+        **warnings_against_truth(analysis, beat_f, on_one),
     }
 
 
@@ -367,7 +371,14 @@ def summarise(rows: list[dict], key: str) -> tuple[float | None, float | None]:
     return statistics.fmean(values), statistics.median(values)
 
 
-PARTS = {"tuning": "tuning", "study": "study (tuning)", "held_out": "held-out", "blind": "blind"}
+PARTS = {
+    "tuning": "tuning",
+    "study": "study (tuning)",
+    "variants": "variants (tuning)",
+    "held_out": "held-out",
+    "blind": "blind",
+}
+ANALYSIS_ONLY = {"study", "variants"}  # tuning material scored for the analysis only (no videos)
 
 
 def _parts(*results: list[dict]) -> list[str]:
@@ -603,7 +614,7 @@ def main(argv: list[str] | None = None) -> int:
             "analysis_seconds": round(seconds, 3),
         }
         row.update(score_analysis(piece, analysis))
-        if arguments.video and piece.part != "study":  # the study part is scored for the analysis only
+        if arguments.video and piece.part not in ANALYSIS_ONLY:
             row.update(score_video(piece, library, cache_dir, video_dir))
         results.append(row)
         if piece.part in hidden:
@@ -616,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
             f"down F {row['downbeat_f_measure']:.2f}  local {row['local_tempo_right']:.2f}"
             + (
                 ""
-                if piece.part == "study"
+                if piece.part in ANALYSIS_ONLY
                 else f"  no video: {row['video_error']}"
                 if arguments.video and "video_error" in row
                 else f"  cuts beat {row['cuts_on_beat']} one {row['cuts_on_one']} of {row['video_cuts_in_music']} in the music"

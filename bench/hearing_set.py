@@ -36,6 +36,11 @@ cut, and its notes keep to its own tempo map (`grid_strength`). The second was m
 5 of the 9 blind freedink files declare a nominal tempo (95 or 100 BPM) while their notes keep a grid of
 another tempo (141, 126, 101 BPM...), so their "truth" was a beat the music never plays. They are out.
 
+Added 2026-12-03: a `variants` part of tuning material (`variant_pieces`): the tuning part's MIDI pieces
+again with Debian's MuseScore General soundfont (reverb and chorus on), and at 0.9x and 1.1x tempo with
+TimGM6mb and FluidR3 (164 pieces, analysis only). It finds decisions that flip with the instruments' sound or a
+small change of tempo, which no listener would hear as another metre.
+
 Every piece goes to `tuning` or `held_out` (fixed below; Debian pieces alternate by name); the analysis may
 be tuned on the first only. Audio and MIDI go under var/ (git-ignored), never into git.
 
@@ -62,7 +67,8 @@ DEBIAN_SECONDS = 75.0
 EXCLUDED_PACKAGES = ("openttd-openmsx", "nexuiz-music", "asc-music")
 INSTALL_HINT = (
     "apt-get install -y fluidsynth fluid-soundfont-gm planetblupi-music-midi mma"
-    " freedoom [fretsonfire-songs-muldjord fretsonfire-songs-sectoid freedink-data]"
+    " freedoom [fretsonfire-songs-muldjord fretsonfire-songs-sectoid freedink-data"
+    " musescore-general-soundfont timgm6mb-soundfont]"
 )
 PLANETBLUPI = Path("/usr/share/planetblupi/music")
 MMA_EXAMPLES = Path("/usr/share/doc/mma/examples")
@@ -89,7 +95,7 @@ class SetUnavailable(RuntimeError):
 @dataclass
 class Piece:
     name: str
-    part: str  # tuning | study (tuning material, analysis only) | held_out | blind
+    part: str  # tuning | study, variants (tuning material, analysis only) | held_out | blind
     source: str  # where the music comes from
     audio: str  # path of the rendered WAV
     beats: list[float]
@@ -107,9 +113,9 @@ def require_tools() -> None:
         raise SetUnavailable(f"fluidsynth and the FluidR3 soundfont are needed: {INSTALL_HINT}")
 
 
-def render_midi(midi_path: Path, wav_path: Path) -> None:
-    """fluidsynth's offline renderer, mono mix left to the loader; no reverb/chorus (they blur onsets no
-    more than a room would, but cost time)."""
+def render_midi(midi_path: Path, wav_path: Path, soundfont: Path = SOUNDFONT, effects: bool = False) -> None:
+    """fluidsynth's offline renderer, mono mix left to the loader; no reverb/chorus unless `effects` (they
+    blur onsets no more than a room would, but cost time)."""
     require_tools()
     midi_path, wav_path = Path(midi_path), Path(wav_path)
     wav_path.parent.mkdir(parents=True, exist_ok=True)
@@ -119,16 +125,16 @@ def render_midi(midi_path: Path, wav_path: Path) -> None:
             "-ni",
             "-q",
             "-R",
-            "0",
+            "1" if effects else "0",
             "-C",
-            "0",
+            "1" if effects else "0",
             "-g",
             "0.5",
             "-r",
             str(SAMPLE_RATE),
             "-F",
             str(wav_path),
-            str(SOUNDFONT),
+            str(soundfont),
             str(midi_path),
         ],
         check=True,
@@ -904,12 +910,70 @@ def build_set(
                 ["debian", "recording"],
             )
         )
+    pieces += variant_pieces(out, pieces, only)
     written = pieces
     if only and (out / "set.json").exists():  # rebuilding some pieces keeps the others in the set
         rebuilt = {piece.name for piece in pieces}
         written = [piece for piece in load_set(out) if piece.name not in rebuilt] + pieces
     (out / "set.json").write_text(json.dumps([piece.to_dict() for piece in written], indent=1))
     return pieces
+
+
+# The `variants` part (tuning material, analysis only): every MIDI piece of the tuning part again, rendered
+# with another General MIDI soundfont (other samples, other attacks) with reverb and chorus, and at 0.9x and
+# 1.1x its tempo, where that stays in 90-170 BPM. A decision that holds on a piece but flips on its variants
+# rests on noise, not on the music, and the held-out part is not there to find that out.
+VARIANTS = (
+    ("ms", Path("/usr/share/sounds/sf3/MuseScore_General_Full.sf3"), 1.0),
+    ("slow", Path("/usr/share/sounds/sf2/TimGM6mb.sf2"), 0.9),
+    ("fast", SOUNDFONT, 1.1),
+)
+VARIANT_PACKAGES = "musescore-general-soundfont timgm6mb-soundfont"
+
+
+def variant_pieces(out: Path, tuning: list[Piece], only: list[str] | None = None) -> list[Piece]:
+    """The `VARIANTS` of the tuning part's MIDI pieces in `tuning` (a soundfont that is not installed is
+    left out: VARIANT_PACKAGES). With `only`, those of the pieces named, and those named."""
+    import warnings
+
+    import pretty_midi
+
+    made = []
+    for base in tuning:
+        midi_path = Path(base.audio).with_suffix(".mid")
+        if base.part != "tuning" or "recording" in base.tags or not midi_path.exists():
+            continue
+        for tag, soundfont, scale in VARIANTS:
+            name = f"{tag}-{base.name}"
+            if not soundfont.exists() or not 90 <= base.tempo_bpm * scale <= 170:
+                continue
+            if only and name not in only and base.name not in only:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                midi = pretty_midi.PrettyMIDI(str(midi_path))
+            if scale != 1.0:
+                end = midi.get_end_time() + 1.0
+                midi.adjust_times([0.0, end], [0.0, end / scale])
+            variant_midi, wav_path = out / f"{name}.mid", out / f"{name}.wav"
+            previous = variant_midi.read_bytes() if variant_midi.exists() else None
+            midi.write(str(variant_midi))
+            if previous != variant_midi.read_bytes() or not wav_path.exists():
+                render_midi(variant_midi, wav_path, soundfont, effects=True)
+            made.append(
+                Piece(
+                    name,
+                    "variants",
+                    f"{base.source} [{soundfont.name}, reverb and chorus, {scale:g}x tempo]",
+                    str(wav_path),
+                    [t / scale for t in base.beats],
+                    [t / scale for t in base.downbeats],
+                    [t / scale for t in base.phrase_starts],
+                    round(base.tempo_bpm * scale, 3),
+                    [*base.tags, "variant"],
+                )
+            )
+    return made
 
 
 def _debian_package(path: Path) -> str:
