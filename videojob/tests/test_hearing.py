@@ -2,7 +2,8 @@
 (bench/hearing_set.py), rendered here with fluidsynth, scored as bench/hearing_bench.py scores the whole set.
 
 The pieces are the hard cases, short: a tresillo bass against triplet guitar (3:2-prone), swing, a tempo
-change 120 -> 150 -> 120, breaks with a half bar that moves the 8-count, and Debian MIDI pieces when the package is installed. Needs fluidsynth and the FluidR3 soundfont (skipped with the install command otherwise).
+change 120 -> 150 -> 120, breaks with a half bar that moves the 8-count, a son whose bass never plays the
+"1" (mma's groove, when mma is installed), and Debian MIDI pieces when the package is installed. Needs fluidsynth and the FluidR3 soundfont (skipped with the install command otherwise).
 """
 
 import importlib.util
@@ -16,7 +17,7 @@ from videojob.analysis import analyze_audio
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
-INSTALL = "apt-get install -y fluidsynth fluid-soundfont-gm planetblupi-music-midi"
+INSTALL = "apt-get install -y fluidsynth fluid-soundfont-gm planetblupi-music-midi mma"
 
 pytestmark = pytest.mark.skipif(
     shutil.which("fluidsynth") is None or not SOUNDFONT.exists(),
@@ -106,6 +107,24 @@ def scored(bench, tmp_path_factory):
             seed=6,
         ),
     ]
+    if shutil.which("mma"):
+        # a son: the tumbao bass on "&2" and "4", none on the "1"; the chords change on the "1"
+        midi, beats, downbeats = hearing_set.mma_groove_midi("Son", 100.0, folder, bars=12)
+        midi.write(str(folder / "son.mid"))
+        hearing_set.render_midi(folder / "son.mid", folder / "son.wav")
+        pieces.append(
+            hearing_set.Piece(
+                "mma-son-100",
+                "test",
+                "mma",
+                str(folder / "son.wav"),
+                beats,
+                downbeats,
+                downbeats,
+                100.0,
+                ["debian"],
+            )
+        )
     debian = Path("/usr/share/planetblupi/music/music000.mid")
     if debian.exists():
         import pretty_midi

@@ -397,3 +397,56 @@ def test_the_per_piece_comparison_counts_the_parts_kept_out_of_tuning_without_na
     assert "1 pieces: 0 better, 0 worse" in text and "--show-blind" in text
     shown = "\n".join(bench.per_piece_table(before, after))
     assert "held-b" in shown and "blind-d" in shown
+
+
+def test_a_variant_is_its_tuning_piece_slower_with_its_truth_moved_alike(modules, tmp_path):
+    hearing_set, _ = modules
+    if not hearing_set.SOUNDFONT.exists():
+        pytest.skip(f"the FluidR3 soundfont is needed: {hearing_set.INSTALL_HINT}")
+    midi, beats, downbeats, phrases = hearing_set.bachata_piece("base", [hearing_set.Section(2, 120.0)])
+    base = hearing_set._render_piece(tmp_path, "base", "tuning", "here", midi, beats, downbeats, phrases, [])
+    held_out = hearing_set.Piece(**{**base.to_dict(), "name": "other", "part": "held_out"})
+    slowest = min(hearing_set.VARIANTS, key=lambda variant: variant[2])
+    made = hearing_set.variant_pieces(tmp_path, [base, held_out], only=[f"{slowest[0]}-base"])
+    if not slowest[1].exists():
+        assert made == []  # its soundfont is not installed
+        pytest.skip(f"{slowest[1]} is needed: apt-get install -y {hearing_set.VARIANT_PACKAGES}")
+    (variant,) = made  # of the tuning piece only
+    assert variant.part == "variants" and variant.tempo_bpm == pytest.approx(120.0 * slowest[2])
+    assert np.allclose(variant.beats, np.asarray(beats) / slowest[2])
+    assert np.allclose(variant.phrase_starts, np.asarray(phrases) / slowest[2])
+    import pretty_midi
+
+    played = pretty_midi.PrettyMIDI(str(tmp_path / f"{variant.name}.mid"))
+    first_notes = sorted(n.start for instrument in played.instruments for n in instrument.notes)[:1]
+    assert first_notes[0] == pytest.approx(beats[0] / slowest[2], abs=0.01)
+    assert Path(variant.audio).stat().st_size > 44
+
+
+def _metre_fit():
+    spec = importlib.util.spec_from_file_location("metre_fit", BENCH / "metre_fit.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_true_bar_phase_of_the_heard_beats_and_the_folds_by_piece(modules):
+    hearing_set, _ = modules
+    fit = _metre_fit()
+    beats = list(0.5 + 0.5 * np.arange(40))
+    piece = hearing_set.Piece("p", "tuning", "here", "", beats, beats[1::4], beats[1::4], 120.0, [])
+    assert fit.true_bar_phase(piece, np.asarray(beats)) == 1  # bars start on the 2nd heard beat
+    assert fit.true_bar_phase(piece, np.asarray(beats[2:])) == 3
+    assert fit.true_bar_phase(piece, np.asarray(beats) + 0.25) is None  # the off-beat matches no true beat
+    assert fit.family("slow-doom2-tense") == fit.family("ms-doom2-tense") == "doom2-tense"
+    assert fit.family("study-nodrum-bossa") == fit.family("study-bossa")
+
+
+def test_the_fit_finds_the_cue_that_marks_the_bar(modules):
+    fit = _metre_fit()
+    rng = np.random.default_rng(3)
+    phases = rng.integers(0, 4, 200)
+    cues = rng.normal(0, 1, (200, 4, 2))
+    cues[np.arange(200), phases, 1] += 1.5  # the second cue is higher on the true phase; the first is noise
+    weights = fit.fit_weights(cues, phases, l2=0.05)
+    assert weights[1] > 1.0 and abs(weights[0]) < 0.3

@@ -45,7 +45,9 @@ from videojob.audio_io import ANALYSIS_SAMPLE_RATE, file_sha256, load_mono_audio
 #    (`beats.phase_continuity`); the slip is measured on the tracker's own beats
 # 9: beat times 4 ms earlier (`beats.ONSET_LAG`, measured on the hearing set's tuning and study music)
 # 10: a prior that the song's first sounding beat starts a bar (`beats.START_PRIOR`)
-ANALYSIS_VERSION = 10
+# 11: bar-start evidence weighed by a fit over the bar phases, with the bass level and the ±4-beat chord
+#     change (`beats.BAR_WEIGHTS`)
+ANALYSIS_VERSION = 11
 HOP_LENGTH = 512
 N_FFT = 2048  # librosa's default frame, for every spectral feature here
 BACHATA_BPM_RANGE = (110.0, 150.0)
