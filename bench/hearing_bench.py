@@ -18,7 +18,7 @@ against the MIDI tempo map:
   of them within 70 ms of a true beat / of a true "1" (the same rule as above), counting the cuts inside the
   music as for the beats (a cut in a piece's silent tail, after its last true beat, is neither on nor off
   the beat); the same shares over every cut found are given beside them.
-Means and medians are given for each part separately (tuning, study, variants, held-out, blind; the study
+Means and medians are given for each part separately (tuning, study, variants, held-out, fresh, blind; the study
 and variants parts are tuning material scored for the analysis only, no video); the analysis time per piece
 (warm, in this process) and of a 3-minute song in a fresh `python -m videojob analyze` process.
 """
@@ -376,6 +376,7 @@ PARTS = {
     "study": "study (tuning)",
     "variants": "variants (tuning)",
     "held_out": "held-out",
+    "fresh": "fresh (held out, 2026-12-03)",
     "blind": "blind",
 }
 ANALYSIS_ONLY = {"study", "variants"}  # tuning material scored for the analysis only (no videos)
@@ -558,6 +559,11 @@ def main(argv: list[str] | None = None) -> int:
         "--compare, its counts)",
     )
     parser.add_argument(
+        "--show-fresh",
+        action="store_true",
+        help="print the fresh part's figures piece by piece too (kept out of tuning like the held-out part)",
+    )
+    parser.add_argument(
         "--table",
         nargs="+",
         type=Path,
@@ -567,7 +573,11 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     hidden = frozenset(
         part
-        for part, shown in (("blind", arguments.show_blind), ("held_out", arguments.show_held_out))
+        for part, shown in (
+            ("blind", arguments.show_blind),
+            ("held_out", arguments.show_held_out),
+            ("fresh", arguments.show_fresh),
+        )
         if not shown
     )
     if arguments.table:

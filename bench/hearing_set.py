@@ -41,6 +41,10 @@ again with Debian's MuseScore General soundfont (reverb and chorus on), and at 0
 TimGM6mb and FluidR3 (164 pieces, analysis only). It finds decisions that flip with the instruments' sound or a
 small change of tempo, which no listener would hear as another metre.
 
+Added the same day: the MIDI music of Debian's `simutrans-data` (`simutrans_sources`), by the Debian
+pieces' rules (32 of its 53 files pass), alternate files to `tuning` and to `fresh`: a second part kept out of
+tuning, reported on its own, as the held-out part had been read once per analysis change for two days.
+
 Every piece goes to `tuning` or `held_out` (fixed below; Debian pieces alternate by name); the analysis may
 be tuned on the first only. Audio and MIDI go under var/ (git-ignored), never into git.
 
@@ -68,7 +72,7 @@ EXCLUDED_PACKAGES = ("openttd-openmsx", "nexuiz-music", "asc-music")
 INSTALL_HINT = (
     "apt-get install -y fluidsynth fluid-soundfont-gm planetblupi-music-midi mma"
     " freedoom [fretsonfire-songs-muldjord fretsonfire-songs-sectoid freedink-data"
-    " musescore-general-soundfont timgm6mb-soundfont]"
+    " musescore-general-soundfont timgm6mb-soundfont simutrans-data]"
 )
 PLANETBLUPI = Path("/usr/share/planetblupi/music")
 MMA_EXAMPLES = Path("/usr/share/doc/mma/examples")
@@ -95,7 +99,7 @@ class SetUnavailable(RuntimeError):
 @dataclass
 class Piece:
     name: str
-    part: str  # tuning | study, variants (tuning material, analysis only) | held_out | blind
+    part: str  # tuning | study, variants (tuning material, analysis only) | held_out | fresh | blind
     source: str  # where the music comes from
     audio: str  # path of the rendered WAV
     beats: list[float]
@@ -554,6 +558,17 @@ def debian_sources() -> list[tuple[str, Path]]:
     return pieces
 
 
+SIMUTRANS_MUSIC = Path("/usr/share/games/simutrans/music")
+
+
+def simutrans_sources() -> list[tuple[str, Path]]:
+    """The MIDI music of Debian's `simutrans-data` (the Simutrans game's 53 tracks by its community's
+    composers: swing, blues, marches, rock, house, techno), in file order; alternate files go to `tuning` and
+    to `fresh`, a second part kept out of tuning (added 2026-12-03, after the held-out part had been read
+    once per change for two days), by the rule of the other Debian pieces."""
+    return [(f"simu-{path.stem.lower()}"[:28], path) for path in sorted(SIMUTRANS_MUSIC.glob("*.mid"))]
+
+
 DINK_SOUND = Path("/usr/share/games/dink/dink/Sound")
 
 
@@ -863,12 +878,19 @@ def build_set(
         (name, path, "blind", "freedink-data", ["debian", "blind-midi"])
         for name, path in blind_midi_sources()
     ]
+    midi_files += [
+        (name, path, "tuning" if index % 2 == 0 else "fresh", "simutrans-data", ["debian", "simutrans"])
+        for index, (name, path) in enumerate(simutrans_sources())
+    ]
     for name, path, part, package, tags in midi_files if include_debian else ():
         if only and name not in only:
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            midi = _truncated(pretty_midi.PrettyMIDI(str(path)), DEBIAN_SECONDS)
+            try:
+                midi = _truncated(pretty_midi.PrettyMIDI(str(path)), DEBIAN_SECONDS)
+            except Exception:  # mido raises its own errors (KeySignatureError), all of them Exceptions
+                continue  # a file pretty_midi cannot read (two simutrans files: a key signature it cannot decode)
         if not any(instrument.notes for instrument in midi.instruments) or not in_common_time(
             midi, DEBIAN_SECONDS
         ):
