@@ -30,7 +30,7 @@ import hearing_bench
 import hearing_set
 
 FIT_PARTS = ("tuning", "study", "variants")
-EARLIER_WEIGHTS = (0.7, 1.0, 0.0, 0.0)  # bass onset and chord change over ±2 beats (analysis 10)
+EARLIER_WEIGHTS = (0.7, 1.0, 0.0, 0.0, 0.0)  # bass onset and chord change over ±2 beats (analysis 10)
 VARIANT_PREFIXES = tuple(f"{tag}-" for tag, _, _ in hearing_set.VARIANTS)
 
 

@@ -1,5 +1,6 @@
 """Music analysis on synthetic songs whose beats and phrases are known exactly."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -404,3 +405,19 @@ def test_a_pickup_beat_does_not_take_the_one_from_the_bars_the_music_plays():
     )
     positions = beats.metre_positions(envelopes, frames).positions
     assert positions[1] % 4 == 0 and positions[0] % 4 == 3
+
+
+def test_where_the_sound_changes_every_bar_is_where_the_bars_start():
+    # even clicks and one chord throughout; another instrument comes in every 4 beats from the third beat on
+    # (two pickup beats): the timbre change is the only cue to the bar
+    envelopes, frames = _envelopes_with_onsets(82, 40, lambda beat: 1.0)
+    bands = np.zeros((40, len(envelopes.full)))
+    sound = np.random.default_rng(5).uniform(0, 1, (21, 40))  # each section's instruments
+    for beat, frame in enumerate(frames):
+        section = (beat + 2) // 4  # beats 0-1, then 2-5, 6-9, ...
+        bands[:, frame : frame + 40] = sound[section][:, None]
+    envelopes = dataclasses.replace(envelopes, log_mel=bands)
+    positions = beats.metre_positions(envelopes, frames).positions
+    assert all(positions[beat] % 4 == 0 for beat in range(6, 82, 4)), positions
+    without = beats.metre_positions(dataclasses.replace(envelopes, log_mel=None), frames).positions
+    assert without[0] % 4 == 0  # without the timbre, the first sounding beat starts the bar

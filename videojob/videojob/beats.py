@@ -63,21 +63,26 @@ TERNARY_PENALTY = 1.0
 LOCAL_BAR_WEIGHT = 0.5  # the local tempo's bar (4 beats) and half-beat evidence
 LOCAL_HALF_WEIGHT = 0.5
 ACCENT_WEIGHT = 1.0
-# The bar-start evidence per beat: bass onset, chord change over ±2 beats, over ±4 beats, bass level just
-# after the beat (each in standard units over the song). Fitted (a 4-way softmax over the bar phases, each
-# phase scored by the mean evidence of its beats) on the tuning, study and "variant" pieces, the variants
-# being the tuning part's MIDI rendered with other soundfonts and at 0.9x and 1.1x tempo; the fit's ratios,
-# scaled by 0.25 against the Viterbi's other terms (5-fold cross-validation by piece, every variant in its
-# piece's fold: the "1" on tuning 85 -> 90 %, study 92 -> 93 %, variants 85 -> 89 %). The earlier weights
-# (0.7 bass onset, 1 chord change over ±2, re-phase cost 6) fit the variants worse: the "1" of 18 of the 57
-# tuning pieces that have variants moved by > 20 points with the soundfont or a 10 % tempo change (14 now).
-BAR_WEIGHTS = (0.15, 0.375, 0.27, 0.24)
+# The bar-start evidence per beat (`BAR_CUES`): bass onset, chord change over ±2 beats, over ±4 beats, bass
+# level just after the beat, timbre change over ±4 beats (each in standard units over the song). Fitted by
+# bench/metre_fit.py (a 4-way softmax over the bar phases, each phase scored by the mean cues of its beats) on
+# the hearing set's tuning material: the tuning, study and variants parts (the variants: the tuning part's
+# MIDI with other soundfonts and at 0.9x and 1.1x tempo), 441 pieces since simutrans joined the tuning part;
+# the fit's weights, scaled by 0.25 against the Viterbi's other terms. 5-fold cross-validation by piece (each
+# variant in its piece's fold), the "1" on tuning / study / variants: analysis 10's weights (0.7 bass onset,
+# 1 chord change over ±2) 77.5 / 91.5 / 78.3 %; the first four cues 81.7 / 92.7 / 81.2 %; all five 83.7 / 94.1
+# / 82.9 %. With analysis 10's weights the "1" of 18 of the 57 tuning pieces that have variants moved by > 20
+# points with the soundfont or a 10 % tempo change, and 9 of the 17 simutrans pieces; with these, 14 and 7.
+BAR_WEIGHTS = (0.133, 0.302, 0.184, 0.214, 0.285)
+# the timbre change's spread over a song is 0.007-0.33 on the tuning material (5 % under 0.012); a drum loop
+# that never changes reads 0.002, noise, which standard units would make a cue
+TIMBRE_LEAST_SPREAD = 0.01
 PHRASE_WEIGHT = 1.0  # the chord change over ±4 beats again, at the "1" only
 REPHASE_COST = 6.0  # standard units (9 read the same in the cross-validation, but re-phases a song too late
 # after a half bar: a 16-bar song with a 2-beat bar in its middle kept the old phase to its end)
-# bar evidence to the downbeat confidence's units: with 1.5 its warning (< 0.45) finds 4 of 6 wrong "1"s on
-# tuning, 12 of 13 on study, 13 of 17 on the variants, at 10 of 53, 18 of 138, 33 of 144 false alarms
-# (the earlier weights, unscaled: 2 of 8, 12 of 14, 9 of 22 at 8 of 49, 17 of 136, 31 of 133)
+# bar evidence to the downbeat confidence's units: with 1.5 its warning (< 0.45) finds 10 of 13 wrong "1"s on
+# tuning, 7 of 9 on study, 28 of 38 on the variants, at 15 of 60, 8 of 141, 41 of 166 false alarms (analysis
+# 10's weights, unscaled: 7 of 16, 12 of 14, 20 of 42 at 8 of 54, 17 of 136, 36 of 151)
 BAR_MARGIN_SCALE = 1.5
 # a song starts on a bar's first beat unless its music says otherwise: START_PRIOR standard units of bar-start
 # evidence on its first sounding beat (tuning and study parts: 4 put 12 pieces' "1" right and none wrong; 6 and
@@ -98,6 +103,9 @@ class OnsetEnvelopes:
     chroma: np.ndarray  # (12, chroma frames) pitch-class energy
     frame_rate: float
     chroma_frame_rate: float
+    log_mel: np.ndarray | None = (
+        None  # (40 bands, frames) the compressed mel spectrum the full flux is made of
+    )
 
     def frame_times(self, frames) -> np.ndarray:
         return np.asarray(frames, dtype=float) / self.frame_rate - ONSET_LAG
@@ -194,7 +202,8 @@ def onset_envelopes(
     frame_rate = sample_rate / HOP
     mel = _mel_matrix(sample_rate, N_FFT, 40, 30.0, min(8000.0, sample_rate / 2)) @ power
     scale = float(np.percentile(mel, 99)) + 1e-12
-    full = _flux(np.log1p(COMPRESSION * mel / scale), frame_rate)
+    log_mel = np.log1p(COMPRESSION * mel / scale)
+    full = _flux(log_mel, frame_rate)
     frequencies = np.linspace(0, sample_rate / 2, N_FFT // 2 + 1)
     low_bins = power[(frequencies >= 30.0) & (frequencies <= LOW_BAND_HZ)]
     low_scale = float(np.percentile(low_bins, 99)) + 1e-12
@@ -212,6 +221,7 @@ def onset_envelopes(
         chroma=chroma,
         frame_rate=frame_rate,
         chroma_frame_rate=chroma_rate,
+        log_mel=log_mel,
     )
 
 
@@ -712,9 +722,10 @@ def _segment_means(chroma: np.ndarray, frames: np.ndarray) -> np.ndarray:
 
 
 def _change(per_beat: np.ndarray, span: int) -> np.ndarray:
-    """Per beat b: 1 - cosine between the chroma of beats [b, b+span) and [b-span, b)."""
+    """Per beat b: 1 - cosine between the sums of `per_beat` (chroma, or a centred spectrum) over beats
+    [b, b+span) and [b-span, b)."""
     count = len(per_beat)
-    cumulative = np.concatenate([np.zeros((1, 12)), np.cumsum(per_beat, axis=0)])
+    cumulative = np.concatenate([np.zeros((1, per_beat.shape[1])), np.cumsum(per_beat, axis=0)])
     change = np.zeros(count)
     for beat in range(count):
         before = cumulative[beat] - cumulative[max(0, beat - span)]
@@ -726,18 +737,35 @@ def _change(per_beat: np.ndarray, span: int) -> np.ndarray:
     return change
 
 
-def _standard(values: np.ndarray) -> np.ndarray:
-    spread = float(np.std(values))
+def _standard(values: np.ndarray, least_spread: float = 0.0) -> np.ndarray:
+    """In standard units over the song, clipped to ±3; a spread under `least_spread` counts as that (a cue
+    that barely varies is noise, which dividing by its own small spread would make as loud as music)."""
+    spread = max(float(np.std(values)), least_spread)
     return np.clip((values - values.mean()) / spread, -3, 3) if spread > 1e-12 else np.zeros_like(values)
 
 
-BAR_CUES = ("bass onset", "chord change ±2", "chord change ±4", "bass level")
+BAR_CUES = ("bass onset", "chord change ±2", "chord change ±4", "bass level", "timbre change ±4")
+
+
+def _timbre_change(envelopes: OnsetEnvelopes, beat_frames: np.ndarray, span: int = 4) -> np.ndarray:
+    """Per beat b: the change of the spectrum's shape (the log mel bands, averaged over each beat, each beat's
+    mean taken off) between beats [b, b+span) and [b-span, b): an instrument that comes in or stops, a
+    new section, which start on a bar's first beat. Zeros without the log mel spectrum."""
+    if envelopes.log_mel is None or len(beat_frames) < 2:
+        return np.zeros(len(beat_frames))
+    frames = np.clip(np.maximum.accumulate(beat_frames), 0, envelopes.log_mel.shape[1] - 1)
+    bounds = np.append(frames, min(envelopes.log_mel.shape[1], frames[-1] + max(1, frames[-1] - frames[-2])))
+    cumulative = np.concatenate(
+        [np.zeros((envelopes.log_mel.shape[0], 1)), np.cumsum(envelopes.log_mel, axis=1)], axis=1
+    )
+    per_beat = ((cumulative[:, bounds[1:]] - cumulative[:, bounds[:-1]]) / np.maximum(1, np.diff(bounds))).T
+    return _change(per_beat - per_beat.mean(axis=1, keepdims=True), span)
 
 
 def bar_cues(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> np.ndarray:
-    """(beats, 4): per beat, the `BAR_CUES` in standard units over the song: the bass band's onsets at the
-    beat, the chord change over ±2 and ±4 beats, and the bass level 0-100 ms after the beat (an accent, which
-    the log flux flattens)."""
+    """(beats, 5): per beat, the `BAR_CUES` in standard units over the song: the bass band's onsets at the
+    beat, the chord change over ±2 and ±4 beats, the bass level 0-100 ms after the beat (an accent, which
+    the log flux flattens) and the timbre change over ±4 beats."""
     bass = _standard(_strength_near(envelopes.low, beat_frames, radius=2))
     chroma_frames = np.round(beat_frames * envelopes.chroma_frame_rate / envelopes.frame_rate).astype(int)
     chroma_frames = np.clip(chroma_frames, 0, envelopes.chroma.shape[1] - 1)
@@ -748,7 +776,14 @@ def bar_cues(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> np.ndarray:
     )
     level = windows[np.clip(beat_frames, 0, len(envelopes.low_level) - 1)].max(axis=1)
     return np.stack(
-        [bass, _standard(_change(per_beat, 2)), _standard(_change(per_beat, 4)), _standard(level)], axis=1
+        [
+            bass,
+            _standard(_change(per_beat, 2)),
+            _standard(_change(per_beat, 4)),
+            _standard(level),
+            _standard(_timbre_change(envelopes, beat_frames), TIMBRE_LEAST_SPREAD),
+        ],
+        axis=1,
     )
 
 
@@ -756,7 +791,7 @@ def metre_positions(
     envelopes: OnsetEnvelopes,
     beat_frames: np.ndarray,
     rephase_cost: float = REPHASE_COST,
-    weights: tuple[float, float, float, float] = BAR_WEIGHTS,
+    weights: tuple[float, ...] = BAR_WEIGHTS,
 ) -> Metre:
     """Each beat's place in the 8-count (0 = the "1", 4 = the second bar's downbeat)."""
     count = len(beat_frames)
