@@ -71,6 +71,15 @@ def _sequenced(hearing_set, folder, name, sections, **keywords):
     )
 
 
+def _debian(hearing_set, folder, name, source, midi, beats, downbeats, tempo):
+    """A Debian package's MIDI piece, rendered; its "1" is any bar start (nobody marked its phrases)."""
+    midi.write(str(folder / f"{name}.mid"))
+    hearing_set.render_midi(folder / f"{name}.mid", folder / f"{name}.wav")
+    return hearing_set.Piece(
+        name, "test", source, str(folder / f"{name}.wav"), beats, downbeats, downbeats, tempo, ["debian"]
+    )
+
+
 @pytest.fixture(scope="module")
 def scored(bench, tmp_path_factory):
     hearing_set, hearing_bench = bench
@@ -110,41 +119,15 @@ def scored(bench, tmp_path_factory):
     if shutil.which("mma"):
         # a son: the tumbao bass on "&2" and "4", none on the "1"; the chords change on the "1"
         midi, beats, downbeats = hearing_set.mma_groove_midi("Son", 100.0, folder, bars=12)
-        midi.write(str(folder / "son.mid"))
-        hearing_set.render_midi(folder / "son.mid", folder / "son.wav")
-        pieces.append(
-            hearing_set.Piece(
-                "mma-son-100",
-                "test",
-                "mma",
-                str(folder / "son.wav"),
-                beats,
-                downbeats,
-                downbeats,
-                100.0,
-                ["debian"],
-            )
-        )
+        pieces.append(_debian(hearing_set, folder, "mma-son-100", "mma", midi, beats, downbeats, 100.0))
     debian = Path("/usr/share/planetblupi/music/music000.mid")
     if debian.exists():
         import pretty_midi
 
         midi = hearing_set._truncated(pretty_midi.PrettyMIDI(str(debian)), 30.0)
         beats, downbeats, tempo, _ = hearing_set._truth_from_midi(midi, 30.0)
-        midi.write(str(folder / "blupi.mid"))
-        hearing_set.render_midi(folder / "blupi.mid", folder / "blupi.wav")
         pieces.append(
-            hearing_set.Piece(
-                "blupi-music000",
-                "test",
-                str(debian),
-                str(folder / "blupi.wav"),
-                beats,
-                downbeats,
-                downbeats,
-                tempo,
-                ["debian"],
-            )
+            _debian(hearing_set, folder, "blupi-music000", str(debian), midi, beats, downbeats, tempo)
         )
     results = {}
     for piece in pieces:
