@@ -31,7 +31,7 @@ steps, each a function:
    the points half-way between the beats, the grid moves by half a beat, unless the bass sounds almost only
    on the grid (a kick under an off-beat hi-hat).
 6. `metre_positions`: per beat, evidence of a bar start (bass onset and level, chord change over ±2 and ±4
-   beats, weighed by a fit of which of the 4 bar phases is right) and of a phrase start (chord change over
+   beats, timbre change over ±4 beats, weighed by a fit of which of the 4 bar phases is right) and of a phrase start (chord change over
    ±4 beats, a bass accent every 8 beats); a Viterbi over the 8 positions of the 8-count, advancing one
    position per beat, that may jump (re-phase) at a cost after a break or a slip, with a prior that the
    song's first sounding beat starts a bar.
@@ -103,9 +103,8 @@ class OnsetEnvelopes:
     chroma: np.ndarray  # (12, chroma frames) pitch-class energy
     frame_rate: float
     chroma_frame_rate: float
-    log_mel: np.ndarray | None = (
-        None  # (40 bands, frames) the compressed mel spectrum the full flux is made of
-    )
+    # (40 bands, frames) the compressed mel spectrum the full flux is made of
+    log_mel: np.ndarray | None = None
 
     def frame_times(self, frames) -> np.ndarray:
         return np.asarray(frames, dtype=float) / self.frame_rate - ONSET_LAG
@@ -710,13 +709,19 @@ def phase_continuity(
 # ---------------------------------------------------------------------------------------------- metre
 
 
+def _span_sums(values: np.ndarray, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`values` (rows, frames) summed over each inter-beat span, the last as long as the one before:
+    (beats, rows), and the spans' lengths in frames."""
+    bounds = np.append(
+        frames, min(values.shape[1], frames[-1] + (frames[-1] - frames[-2] if len(frames) > 1 else 1))
+    )
+    cumulative = np.concatenate([np.zeros((values.shape[0], 1)), np.cumsum(values, axis=1)], axis=1)
+    return (cumulative[:, bounds[1:]] - cumulative[:, bounds[:-1]]).T, np.diff(bounds)
+
+
 def _segment_means(chroma: np.ndarray, frames: np.ndarray) -> np.ndarray:
     """Chroma summed over each inter-beat span (beats, 12), unit-normalised."""
-    bounds = np.append(
-        frames, min(chroma.shape[1], frames[-1] + (frames[-1] - frames[-2] if len(frames) > 1 else 1))
-    )
-    cumulative = np.concatenate([np.zeros((12, 1)), np.cumsum(chroma, axis=1)], axis=1)
-    sums = (cumulative[:, bounds[1:]] - cumulative[:, bounds[:-1]]).T
+    sums, _ = _span_sums(chroma, frames)
     norms = np.linalg.norm(sums, axis=1, keepdims=True)
     return sums / np.maximum(norms, 1e-12)
 
@@ -754,11 +759,8 @@ def _timbre_change(envelopes: OnsetEnvelopes, beat_frames: np.ndarray, span: int
     if envelopes.log_mel is None or len(beat_frames) < 2:
         return np.zeros(len(beat_frames))
     frames = np.clip(np.maximum.accumulate(beat_frames), 0, envelopes.log_mel.shape[1] - 1)
-    bounds = np.append(frames, min(envelopes.log_mel.shape[1], frames[-1] + max(1, frames[-1] - frames[-2])))
-    cumulative = np.concatenate(
-        [np.zeros((envelopes.log_mel.shape[0], 1)), np.cumsum(envelopes.log_mel, axis=1)], axis=1
-    )
-    per_beat = ((cumulative[:, bounds[1:]] - cumulative[:, bounds[:-1]]) / np.maximum(1, np.diff(bounds))).T
+    sums, lengths = _span_sums(envelopes.log_mel, frames)
+    per_beat = sums / np.maximum(1, lengths)[:, None]
     return _change(per_beat - per_beat.mean(axis=1, keepdims=True), span)
 
 
