@@ -48,7 +48,8 @@ from videojob.audio_io import ANALYSIS_SAMPLE_RATE, file_sha256, load_mono_audio
 # 11: bar-start evidence weighed by a fit over the bar phases, with the bass level and the ±4-beat chord
 #     change (`beats.BAR_WEIGHTS`)
 # 12: the timbre change over ±4 beats as a fifth bar-start cue, the weights fitted again with simutrans
-ANALYSIS_VERSION = 12
+# 13: the "1" against the "5" by terms relative to the neighbouring bars; moving the 8-count by a bar is cheaper
+ANALYSIS_VERSION = 13
 HOP_LENGTH = 512
 N_FFT = 2048  # librosa's default frame, for every spectral feature here
 BACHATA_BPM_RANGE = (110.0, 150.0)
@@ -62,7 +63,7 @@ SECTION_TARGET_SECONDS = 30.0
 LOW_BEAT_CONFIDENCE = 0.2
 HIGH_SLIP = 0.25  # beats
 LOW_TEMPO_LEVEL_CONFIDENCE = 0.15
-# tuning + study, analysis 12: warns of 17 of 22 wrong "1"s, 23 of 201 right ones (see beats.BAR_MARGIN_SCALE)
+# tuning + study, analysis 13: warns of 10 of 15 wrong "1"s, 29 of 206 right ones (see beats.BAR_MARGIN_SCALE)
 LOW_DOWNBEAT_CONFIDENCE = 0.45
 LOW_STABILITY = 0.8
 

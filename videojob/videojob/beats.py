@@ -62,7 +62,7 @@ HALF_BEAT_WEIGHT = 1.0
 TERNARY_PENALTY = 1.0
 LOCAL_BAR_WEIGHT = 0.5  # the local tempo's bar (4 beats) and half-beat evidence
 LOCAL_HALF_WEIGHT = 0.5
-ACCENT_WEIGHT = 1.0
+ACCENT_WEIGHT = 0.5
 # The bar-start evidence per beat (`BAR_CUES`): bass onset, chord change over ±2 beats, over ±4 beats, bass
 # level just after the beat, timbre change over ±4 beats (each in standard units over the song). Fitted by
 # bench/metre_fit.py (a 4-way softmax over the bar phases, each phase scored by the mean cues of its beats) on
@@ -77,12 +77,23 @@ BAR_WEIGHTS = (0.133, 0.302, 0.184, 0.214, 0.285)
 # the timbre change's spread over a song is 0.007-0.33 on the tuning material (5 % under 0.012); a drum loop
 # that never changes reads 0.002, noise, which standard units would make a cue
 TIMBRE_LEAST_SPREAD = 0.01
-PHRASE_WEIGHT = 1.0  # the chord change over ±4 beats again, at the "1" only
+# The "1" against the "5" (`metre_positions`): the chord change over ±4 beats and the bass level at a beat,
+# each against the beats 4 before and after; and moving the 8-count by a bar (the "1" and the "5" swap) costs
+# PHRASE_REPHASE_COST, less than a change of the bar's phase. Tuning material, the "1" (all 441 pieces /
+# simutrans tuning): analysis 12, whose chord change at the "1" also pulled the bar phase away from what the
+# fitted bar evidence says (simu-29: the bar evidence favours its true phase in 10 of 11 stretches of 16
+# beats, yet its path re-phased to the "3"), 86.6 / 53.0 %; relative terms 88.1 / 59.0 %; with the accent
+# at 0.5 (was 1) 89.2 / 60.3 %, and with the move by a bar at 4 (not 6) 89.4 / 60.3 % (at 3: 89.5 / 62.0 %,
+# but a drum loop whose "1" is only a kick accent every 8 beats then swapped its "1" and "5"). Without the
+# cheaper move, a 12-bar son whose 9th bar repeats the 8th's chord re-phased by a beat rather than by a
+# bar, and lost its "1". The pieces sequenced here, whose "1" is the 8-count's: 98.9 % each way.
+PHRASE_WEIGHT = 1.0
+PHRASE_REPHASE_COST = 4.0
 REPHASE_COST = 6.0  # standard units (9 read the same in the cross-validation, but re-phases a song too late
 # after a half bar: a 16-bar song with a 2-beat bar in its middle kept the old phase to its end)
-# bar evidence to the downbeat confidence's units: with 1.5 its warning (< 0.45) finds 10 of 13 wrong "1"s on
-# tuning, 7 of 9 on study, 28 of 38 on the variants, at 15 of 60, 8 of 141, 41 of 166 false alarms (analysis
-# 10's weights, unscaled: 7 of 16, 12 of 14, 20 of 42 at 8 of 54, 17 of 136, 36 of 151)
+# bar evidence to the downbeat confidence's units: with 1.5 its warning (< 0.45) finds 6 of 9 wrong "1"s on
+# tuning, 4 of 6 on study, 22 of 32 on the variants, at 19 of 64, 10 of 142, 47 of 172 false alarms (analysis
+# 13; analysis 10's weights, unscaled: 7 of 16, 12 of 14, 20 of 42 at 8 of 54, 17 of 136, 36 of 151)
 BAR_MARGIN_SCALE = 1.5
 # a song starts on a bar's first beat unless its music says otherwise: START_PRIOR standard units of bar-start
 # evidence on its first sounding beat (tuning and study parts: 4 put 12 pieces' "1" right and none wrong; 6 and
@@ -789,6 +800,13 @@ def bar_cues(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> np.ndarray:
     )
 
 
+def _against_neighbour_bars(values: np.ndarray) -> np.ndarray:
+    """Per beat b: values[b] less the mean of values[b - 4] and values[b + 4] (at the ends, itself)."""
+    later, earlier = np.roll(values, -4), np.roll(values, 4)
+    later[-4:], earlier[:4] = values[-4:], values[:4]
+    return values - 0.5 * (later + earlier)
+
+
 def metre_positions(
     envelopes: OnsetEnvelopes,
     beat_frames: np.ndarray,
@@ -801,18 +819,23 @@ def metre_positions(
         return Metre(np.zeros(count, dtype=int), 0.0)
     cues = bar_cues(envelopes, beat_frames)
     bar_evidence = cues @ np.asarray(weights, dtype=float)
-    phrase_change, level = cues[:, 2], cues[:, 3]
-    # an accent that returns every 8 beats but not 4 beats later marks the "1" against the "5"
-    later, earlier = np.roll(level, -4), np.roll(level, 4)
-    later[-4:], earlier[:4] = level[-4:], level[:4]
-    accent = level - 0.5 * (later + earlier)
+    # the "1" against the "5": what a beat has more of than the beats 4 before and after it (a chord change
+    # over ±4 beats, a bass accent that returns every 8 beats); relative, so that it says nothing about
+    # where the bar starts, which the fitted bar evidence says
     emissions = np.zeros((count, BEATS_PER_PHRASE))
-    emissions[:, 0] = bar_evidence + PHRASE_WEIGHT * phrase_change + ACCENT_WEIGHT * accent
+    emissions[:, 0] = (
+        bar_evidence
+        + PHRASE_WEIGHT * _against_neighbour_bars(cues[:, 2])
+        + ACCENT_WEIGHT * _against_neighbour_bars(cues[:, 3])
+    )
     emissions[:, 4] = bar_evidence
     emissions[first_sounding_beat(envelopes.full, beat_frames), [0, 4]] += START_PRIOR
     states = np.arange(BEATS_PER_PHRASE)
     transition = np.full((BEATS_PER_PHRASE, BEATS_PER_PHRASE), -rephase_cost)  # [to, from]
     transition[(states + 1) % BEATS_PER_PHRASE, states] = 0.0
+    transition[
+        (states + 5) % BEATS_PER_PHRASE, states
+    ] = -PHRASE_REPHASE_COST  # the bar stays, the 8-count moves
     score = emissions[0].copy()
     back = np.zeros((count, BEATS_PER_PHRASE), dtype=int)
     for beat in range(1, count):
