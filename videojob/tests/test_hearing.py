@@ -120,6 +120,10 @@ def scored(bench, tmp_path_factory):
         # a son: the tumbao bass on "&2" and "4", none on the "1"; the chords change on the "1"
         midi, beats, downbeats = hearing_set.mma_groove_midi("Son", 100.0, folder, bars=12)
         pieces.append(_debian(hearing_set, folder, "mma-son-100", "mma", midi, beats, downbeats, 100.0))
+        # a mambo over Am F C G Am Dm E7 Am twice (its 9th bar keeps the 8th's chord): what tells the "1"
+        # from the "5" must not move the bar (analysis 12 lost this one's "1": 12 % of its phrase starts)
+        midi, beats, downbeats = hearing_set.mma_groove_midi("Mambo", 120.0, folder, bars=16)
+        pieces.append(_debian(hearing_set, folder, "mma-mambo-120", "mma", midi, beats, downbeats, 120.0))
     debian = Path("/usr/share/planetblupi/music/music000.mid")
     if debian.exists():
         import pretty_midi
