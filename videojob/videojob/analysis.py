@@ -63,7 +63,7 @@ SECTION_TARGET_SECONDS = 30.0
 LOW_BEAT_CONFIDENCE = 0.2
 HIGH_SLIP = 0.25  # beats
 LOW_TEMPO_LEVEL_CONFIDENCE = 0.15
-# tuning + study, analysis 13: warns of 10 of 15 wrong "1"s, 29 of 206 right ones (see beats.BAR_MARGIN_SCALE)
+# tuning + study, analysis 13: warns of 14 of 17 wrong "1"s, 29 of 204 right ones (see beats.BAR_MARGIN_SCALE)
 LOW_DOWNBEAT_CONFIDENCE = 0.45
 LOW_STABILITY = 0.8
 

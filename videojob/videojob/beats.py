@@ -62,7 +62,7 @@ HALF_BEAT_WEIGHT = 1.0
 TERNARY_PENALTY = 1.0
 LOCAL_BAR_WEIGHT = 0.5  # the local tempo's bar (4 beats) and half-beat evidence
 LOCAL_HALF_WEIGHT = 0.5
-ACCENT_WEIGHT = 0.5
+ACCENT_WEIGHT = 1.0
 # The bar-start evidence per beat (`BAR_CUES`): bass onset, chord change over ±2 beats, over ±4 beats, bass
 # level just after the beat, timbre change over ±4 beats (each in standard units over the song). Fitted by
 # bench/metre_fit.py (a 4-way softmax over the bar phases, each phase scored by the mean cues of its beats) on
@@ -82,17 +82,18 @@ TIMBRE_LEAST_SPREAD = 0.01
 # PHRASE_REPHASE_COST, less than a change of the bar's phase. Tuning material, the "1" (all 441 pieces /
 # simutrans tuning): analysis 12, whose chord change at the "1" also pulled the bar phase away from what the
 # fitted bar evidence says (simu-29: the bar evidence favours its true phase in 10 of 11 stretches of 16
-# beats, yet its path re-phased to the "3"), 86.6 / 53.0 %; relative terms 88.1 / 59.0 %; with the accent
-# at 0.5 (was 1) 89.2 / 60.3 %, and with the move by a bar at 4 (not 6) 89.4 / 60.3 % (at 3: 89.5 / 62.0 %,
-# but a drum loop whose "1" is only a kick accent every 8 beats then swapped its "1" and "5"). Without the
-# cheaper move, a 12-bar son whose 9th bar repeats the 8th's chord re-phased by a beat rather than by a
-# bar, and lost its "1". The pieces sequenced here, whose "1" is the 8-count's: 98.9 % each way.
+# beats, yet its path re-phased to the "3"), 86.6 / 53.0 %; relative terms 88.1 / 59.0 %; with the move by a
+# bar at 4 (not 6) 88.4 / 56.5 % (at 3, a drum loop whose "1" is only a kick accent every 8 beats swapped its
+# "1" and "5"). Without the cheaper move, a 12-bar son whose 9th bar repeats the 8th's chord re-phased by a
+# beat rather than by a bar, and lost its "1". The accent at 0.5 read 89.4 / 60.3 %, but 7 of the demo
+# library's 12 clips (synthetic bachata whose "1" is its accent) then had their first "1" on the "5". The
+# pieces sequenced here, whose "1" is the 8-count's: 98.9 % each way.
 PHRASE_WEIGHT = 1.0
 PHRASE_REPHASE_COST = 4.0
 REPHASE_COST = 6.0  # standard units (9 read the same in the cross-validation, but re-phases a song too late
 # after a half bar: a 16-bar song with a 2-beat bar in its middle kept the old phase to its end)
-# bar evidence to the downbeat confidence's units: with 1.5 its warning (< 0.45) finds 6 of 9 wrong "1"s on
-# tuning, 4 of 6 on study, 22 of 32 on the variants, at 19 of 64, 10 of 142, 47 of 172 false alarms (analysis
+# bar evidence to the downbeat confidence's units: with 1.5 its warning (< 0.45) finds 8 of 11 wrong "1"s on
+# tuning, 6 of 6 on study, 24 of 34 on the variants, at 17 of 62, 12 of 142, 46 of 168 false alarms (analysis
 # 13; analysis 10's weights, unscaled: 7 of 16, 12 of 14, 20 of 42 at 8 of 54, 17 of 136, 36 of 151)
 BAR_MARGIN_SCALE = 1.5
 # a song starts on a bar's first beat unless its music says otherwise: START_PRIOR standard units of bar-start
