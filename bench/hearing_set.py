@@ -977,22 +977,19 @@ def variant_pieces(out: Path, tuning: list[Piece], only: list[str] | None = None
             if scale != 1.0:
                 end = midi.get_end_time() + 1.0
                 midi.adjust_times([0.0, end], [0.0, end / scale])
-            variant_midi, wav_path = out / f"{name}.mid", out / f"{name}.wav"
-            previous = variant_midi.read_bytes() if variant_midi.exists() else None
-            midi.write(str(variant_midi))
-            if previous != variant_midi.read_bytes() or not wav_path.exists():
-                render_midi(variant_midi, wav_path, soundfont, effects=True)
             made.append(
-                Piece(
+                _render_piece(
+                    out,
                     name,
                     "variants",
                     f"{base.source} [{soundfont.name}, reverb and chorus, {scale:g}x tempo]",
-                    str(wav_path),
+                    midi,
                     [t / scale for t in base.beats],
                     [t / scale for t in base.downbeats],
                     [t / scale for t in base.phrase_starts],
-                    round(base.tempo_bpm * scale, 3),
                     [*base.tags, "variant"],
+                    soundfont=soundfont,
+                    effects=True,
                 )
             )
     return made
@@ -1006,12 +1003,15 @@ def _fof_package(folder: Path) -> str:
     return next((p for p in FOF_PACKAGES if p.endswith(folder.parent.name)), "fretsonfire-songs")
 
 
-def _render_piece(out, name, part, source, midi, beats, downbeats, phrases, tags) -> Piece:
+def _render_piece(
+    out, name, part, source, midi, beats, downbeats, phrases, tags, *, soundfont=SOUNDFONT, effects=False
+) -> Piece:
+    """Write `midi` as out/name.mid and render it (again only when the MIDI changed, or the WAV is gone)."""
     midi_path, wav_path = out / f"{name}.mid", out / f"{name}.wav"
     previous = midi_path.read_bytes() if midi_path.exists() else None
     midi.write(str(midi_path))
     if previous != midi_path.read_bytes() or not wav_path.exists():
-        render_midi(midi_path, wav_path)
+        render_midi(midi_path, wav_path, soundfont, effects)
     tempo = float(60.0 / np.median(np.diff(beats)))
     return Piece(
         name, part, source, str(wav_path), list(beats), list(downbeats), list(phrases), round(tempo, 3), tags

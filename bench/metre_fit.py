@@ -1,6 +1,6 @@
 """Fit the weights of the bar-start cues (`videojob.beats.BAR_WEIGHTS`) on the hearing set's tuning material.
 
-For every piece of the tuning, study and variants parts (never held-out or blind) whose beats the analysis
+For every piece of the tuning, study and variants parts (never held-out, fresh or blind) whose beats the analysis
 gets right, the beats' true bar phase (which of every 4 beats starts a bar) is read from the truth. Each of
 the 4 phases is scored by the mean of its beats' cues (`videojob.beats.bar_cues`); a softmax over the 4
 phases is fitted to the true one (L2-regularised). The weights the analysis uses are the fit's, times
