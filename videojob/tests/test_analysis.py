@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 import soundfile
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from videojob.analysis import (
     MusicAnalysis,
@@ -280,6 +280,12 @@ def test_a_stretch_held_off_the_beat_is_moved_back_onto_the_songs_grid(period, s
 
 @settings(max_examples=60, deadline=None)
 @given(**OFF_BEAT_SLIPS, at=st.integers(120, 150), width=st.integers(4, 8))
+# half a beat at an odd whole period: the tracker's beats fall 18 and 20 frames apart in turn
+@example(period=19.0, slip=0.5, sign=1, at=135, width=6)
+@example(period=21.0, slip=0.5, sign=-1, at=120, width=4)
+# a slip of 0.45 that its two 16-beat windows read under 0.4 (frame rounding)
+@example(period=19.019, slip=0.45, sign=1, at=139, width=6)
+@example(period=22.977, slip=0.45, sign=-1, at=126, width=4)
 def test_a_slip_that_holds_to_the_end_is_moved_back_onto_the_grid_before_it(period, slip, sign, at, width):
     """The tracker drifts onto the off-beat over `width` beats for the last 50-80 of 200 beats and stays
     there: every beat lies within a tenth of a beat of the true grid (the music's beat goes on past the

@@ -49,7 +49,9 @@ from videojob.audio_io import ANALYSIS_SAMPLE_RATE, file_sha256, load_mono_audio
 #     change (`beats.BAR_WEIGHTS`)
 # 12: the timbre change over ±4 beats as a fifth bar-start cue, the weights fitted again with simutrans
 # 13: the "1" against the "5" by terms relative to the neighbouring bars; moving the 8-count by a bar is cheaper
-ANALYSIS_VERSION = 13
+# 14: phase continuity reads a slip with one tempo over both sides and a period between whole frames as it
+#     is (the seam of a half-beat slip was misplaced by a beat)
+ANALYSIS_VERSION = 14
 HOP_LENGTH = 512
 N_FFT = 2048  # librosa's default frame, for every spectral feature here
 BACHATA_BPM_RANGE = (110.0, 150.0)

@@ -581,11 +581,21 @@ def signed_slips(
     period = (slopes[before] + slopes[after]) / 2
     one_tempo = np.abs(slopes[before] / slopes[after] - 1) <= 0.03
     steady = np.maximum(residuals[before], residuals[after]) <= 0.04 * period
-    carried = centres[before] + slopes[before] * (stretch + 2 * gap - (stretch - 1) / 2)
-    first = centres[after] - slopes[after] * (stretch - 1) / 2
-    slips = ((first - carried) / period + 0.5) % 1.0 - 0.5
+    # one tempo for both sides (their mean slope): each side's own slope, carried over the beats between
+    # them, carries its frame rounding too (a period between whole frames reads a few % steeper or flatter
+    # in 16 beats), which read up to 0.06 of a beat of slip where there was none
+    slips = ((centres[after] - centres[before]) / period - (stretch + 2 * gap) + 0.5) % 1.0 - 0.5
     slips[~(one_tempo & steady)] = 0.0
     return points, slips
+
+
+def _frame_period(frames: np.ndarray, span: int = 4) -> float:
+    """The beat period (frames) of beat frames: the median over `span` beats, divided by it, so that a
+    period between whole frames (19.5: the tracker's beats 19 and 20 apart, in turn) reads as it is rather
+    than as one of the two (the median of single steps), which, carried over the many beats of a stretch
+    moved by half a beat, misplaced its seam by a beat."""
+    span = min(span, len(frames) - 1)
+    return float(np.median(frames[span:] - frames[:-span])) / span
 
 
 def _evenly_between(left: float, right: float, period: float) -> np.ndarray:
@@ -644,6 +654,15 @@ def phase_continuity(
         plateau = a + np.flatnonzero(np.abs(wrap(slips[a:b] - slip)) <= 0.1)
         ends = (plateau[0], plateau[-1]) if len(plateau) else (a, b - 1)
         runs.append(((ends[0] + ends[1]) // 2, slip))
+    # each slip read again with one tempo fitted to up to CONTINUITY_FIT beats on each side, as far as the
+    # slips beside it: the 16-beat windows' tempo, carried over the beats between them, reads a slip of
+    # 0.45 anywhere from 0.36 to 0.47 (frame rounding), on either side of `threshold`
+    seams = [int(points[middle]) for middle, _ in runs]
+    sides = [0, *seams, len(frames)]
+    runs = [
+        (middle, -_seam_shift(frames, sides[i], seams[i], sides[i + 2], -slip))
+        for i, (middle, slip) in enumerate(runs)
+    ]
     strong = [(middle, slip) for middle, slip in runs if abs(slip) > threshold]
     if not strong:
         return beat_frames
@@ -665,7 +684,7 @@ def phase_continuity(
     for i, (start, end) in enumerate(itertools.pairwise(bounds)):
         if not moved[i] or end - start < 2:
             continue
-        period = float(np.median(np.diff(frames[max(0, start - 1) : end + 1])))
+        period = _frame_period(frames[max(0, start - 1) : end + 1])
         grid_before = i > 0 and not moved[i - 1]
         grid_after = i < len(moved) - 1 and not moved[i + 1]
         if grid_before and grid_after:
@@ -707,7 +726,7 @@ def phase_continuity(
             extra.append(shifted[first : last + 1])
     merged = np.sort(np.concatenate([frames[~drop], *extra]))
     # the seams: no two beats closer than half a period, no gap of two beats left empty
-    period = float(np.median(np.diff(merged)))
+    period = _frame_period(merged)
     kept = [merged[0]]
     for frame in merged[1:]:
         if frame - kept[-1] < 0.5 * period:
