@@ -58,6 +58,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -501,14 +502,17 @@ def mma_groove_midi(groove: str, bpm: float, folder: Path, bars: int = 32):
 
     if shutil.which("mma") is None:
         raise SetUnavailable(f"mma is needed: {INSTALL_HINT}")
-    source = folder / f"mma-groove-{groove.lower().replace('&', 'n')}.mma"
     lines = ["RndSeed 1", f"Tempo {bpm:g}", f"Groove {groove}"]  # mma randomises timing and velocity
     lines += [f"{bar + 1} {MMA_PROGRESSION[bar % len(MMA_PROGRESSION)]}" for bar in range(bars)]
-    source.write_text("\n".join(lines) + "\n")
-    subprocess.run(
-        ["mma", "-f", str(source.with_suffix(".mid")), str(source)], check=True, capture_output=True
-    )
-    midi = pretty_midi.PrettyMIDI(str(source.with_suffix(".mid")))
+    # in a folder of its own: two benches building the set at once read each other's half-written MIDI
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder) as work:
+        source = Path(work) / f"mma-groove-{groove.lower().replace('&', 'n')}.mma"
+        source.write_text("\n".join(lines) + "\n")
+        subprocess.run(
+            ["mma", "-f", str(source.with_suffix(".mid")), str(source)], check=True, capture_output=True
+        )
+        midi = pretty_midi.PrettyMIDI(str(source.with_suffix(".mid")))
     signatures = {(t.numerator, t.denominator) for t in midi.time_signature_changes}
     if signatures - {(4, 4)}:
         raise ValueError(f"{groove}: not in 4/4 ({signatures})")
