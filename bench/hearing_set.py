@@ -509,8 +509,11 @@ def mma_groove_midi(groove: str, bpm: float, folder: Path, bars: int = 32):
     with tempfile.TemporaryDirectory(dir=folder) as work:
         source = Path(work) / f"mma-groove-{groove.lower().replace('&', 'n')}.mma"
         source.write_text("\n".join(lines) + "\n")
-        subprocess.run(
-            ["mma", "-f", str(source.with_suffix(".mid")), str(source)], check=True, capture_output=True
+        subprocess.run(  # by its bare name: mma writes the song's path into the MIDI
+            ["mma", "-f", source.with_suffix(".mid").name, source.name],
+            cwd=work,
+            check=True,
+            capture_output=True,
         )
         midi = pretty_midi.PrettyMIDI(str(source.with_suffix(".mid")))
     signatures = {(t.numerator, t.denominator) for t in midi.time_signature_changes}
