@@ -300,6 +300,37 @@ def test_a_slip_that_holds_to_the_end_is_moved_back_onto_the_grid_before_it(peri
     assert np.abs(repaired[None, :] - inside[:, None]).min(axis=1).max() <= 0.1 * period
 
 
+def _swing(period: int, upbeat: float, seed: int, count: int = 48):
+    """Onset envelopes of a swing: a walking bass (a new pitch on every beat, in the bass band and the chroma)
+    and a ride on the swung "&", 2/3 of a beat after each beat, `upbeat` times as loud as the beat in all
+    bands; (envelopes, the beat frames, the "&" frames)."""
+    rng = np.random.default_rng(seed)
+    on_beat = 20 + period * np.arange(count)
+    swung = on_beat + round(2 * period / 3)
+    full, low = np.zeros(on_beat[-1] + 2 * period), np.zeros(on_beat[-1] + 2 * period)
+    full[on_beat] = 1 + 0.1 * rng.random(count)
+    full[swung] = upbeat * (1 + 0.1 * rng.random(count))
+    low[on_beat] = 1 + 0.1 * rng.random(count)
+    chroma = np.zeros((12, len(full)))
+    pitches = np.cumsum(rng.integers(1, 12, count)) % 12
+    for frame, pitch in zip(on_beat, pitches, strict=True):
+        chroma[pitch, frame : frame + period] = 1.0
+    low_level = np.where(low > 0, 0.0, -60.0)
+    return beats.OnsetEnvelopes(full, low, low_level, chroma, 86.13, 86.13), on_beat, swung
+
+
+@settings(max_examples=40, deadline=None)
+@given(period=st.integers(30, 52), upbeat=st.floats(0.5, 2.0), seed=st.integers(0, 10_000))
+def test_a_grid_on_the_swung_and_moves_a_third_of_a_beat_later_onto_the_beat(period, upbeat, seed):
+    """The tracker held the swung "&" (as loud as the beat, or louder): nothing sounds half-way between its
+    beats either, but the bass and the chords are a third of a beat later. A grid on the beat stays."""
+    envelopes, on_beat, swung = _swing(period, upbeat, seed)
+    moved = beats.swing_check(envelopes, swung)
+    following = 20 + period * np.arange(1, len(on_beat) + 1)  # the beat after each "&"
+    assert len(moved) == len(swung) and np.abs(moved - following).max() <= 1
+    assert np.array_equal(beats.swing_check(envelopes, on_beat), on_beat)
+
+
 def test_a_steady_grid_or_a_tempo_change_is_left_as_it_is():
     steady = np.round(50 + np.arange(160) * 23.4).astype(int)
     assert np.array_equal(beats.phase_continuity(steady), steady)

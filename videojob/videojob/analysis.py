@@ -51,7 +51,8 @@ from videojob.audio_io import ANALYSIS_SAMPLE_RATE, file_sha256, load_mono_audio
 # 13: the "1" against the "5" by terms relative to the neighbouring bars; moving the 8-count by a bar is cheaper
 # 14: phase continuity reads a slip with one tempo over both sides and a period between whole frames as it
 #     is (the seam of a half-beat slip was misplaced by a beat)
-ANALYSIS_VERSION = 14
+# 15: a grid on the swung "&" moves a third of a beat later onto the beat (`beats.swing_check`)
+ANALYSIS_VERSION = 15
 HOP_LENGTH = 512
 N_FFT = 2048  # librosa's default frame, for every spectral feature here
 BACHATA_BPM_RANGE = (110.0, 150.0)

@@ -29,7 +29,9 @@ steps, each a function:
 5. `phase_check`: when the onsets of all bands, the harmonic change over the half beat before and after
    (chords change on the beat) and the harmonic change at the bar lines each grid implies together favour
    the points half-way between the beats, the grid moves by half a beat, unless the bass sounds almost only
-   on the grid (a kick under an off-beat hi-hat).
+   on the grid (a kick under an off-beat hi-hat). `swing_check`: when the onsets of all bands and of the bass
+   and the harmonic change favour the grid a third of a beat later, the tracker held the swung "&" (2/3 of a
+   beat after the beat), and the grid moves there.
 6. `metre_positions`: per beat, evidence of a bar start (bass onset and level, chord change over ±2 and ±4
    beats, timbre change over ±4 beats, weighed by a fit of which of the 4 bar phases is right) and of a phrase start (chord change over
    ±4 beats, a bass accent every 8 beats); a Viterbi over the 8 positions of the 8-count, advancing one
@@ -104,6 +106,9 @@ START_SOUND = 0.1  # the first sounding beat: the first with this share of the 9
 COMPRESSION = 1000.0  # log(1 + C x) of the band energies before the flux
 PHASE_THRESHOLD = 0.05  # log ratio; tuning + study parts: right phases <= -0.10, wrong ones >= +0.10
 BASS_VETO = -2.5  # log ratio; kick-only drum tracks -2.8 to -3.6; tuning pieces shifted: -1.7 to 0
+# sum of three log ratios (the grid a third of a beat later against the grid); tuning material: grids on the
+# beat <= -1.26 (study-bluefolk, a shuffle), grids on the swung "&" (simutrans 13 and 39) >= -0.19
+SWING_THRESHOLD = -0.7
 BEATS_PER_PHRASE = 8
 
 
@@ -552,6 +557,49 @@ def phase_check(
     return beat_frames
 
 
+def _moved_by(beat_frames: np.ndarray, fraction: float) -> np.ndarray:
+    """Each beat moved by `fraction` of its own period (the step to the next beat; the last, the one before)."""
+    periods = np.diff(beat_frames).astype(float)
+    periods = np.append(periods, periods[-1])
+    return np.round(beat_frames + fraction * periods).astype(int)
+
+
+def swing_evidence(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> float:
+    """How much better the grid a third of a beat later explains the music than the grid itself (log ratios,
+    > 0: the later grid): the onsets of all bands and of the bass, and the harmonic change over the half beat
+    before and after each point (chords change on the beat). A swung "&" sounds 2/3 of a beat after the beat,
+    and a grid on it has nothing half-way between its points either, so the half-beat check cannot see it."""
+    later = _moved_by(beat_frames, 1 / 3)
+    keep = later < len(envelopes.full)
+    grid, later = beat_frames[keep], later[keep]
+    if len(grid) < 4:
+        return -np.inf
+    grid, later = grid[1:-1], later[1:-1]
+
+    def contrast(envelope: np.ndarray) -> float:
+        on = float(_strength_near(envelope, grid).mean())
+        moved = float(_strength_near(envelope, later).mean())
+        return float(np.clip(np.log(max(moved, 1e-9) / max(on, 1e-9)), -6.0, 6.0))
+
+    half = max(1, round(_chroma_frames_per_beat(envelopes, beat_frames) / 2))
+    changes = []
+    for frames in (grid, later):
+        change, inside = _chroma_change(envelopes, frames, half)
+        changes.append(float(change[inside].mean()) if inside.any() else 0.0)
+    harmonic = float(np.log(changes[1] / changes[0])) if min(changes) > 0 else 0.0
+    return contrast(_unit_scale(envelopes.full)) + contrast(_unit_scale(envelopes.low)) + harmonic
+
+
+def swing_check(envelopes: OnsetEnvelopes, beat_frames: np.ndarray, threshold: float = SWING_THRESHOLD):
+    """Move the grid a third of a beat later when `swing_evidence` is above `threshold`: the tracker held the
+    swung "&" (the bass and the chords are on the beat, a third of a beat later; a grid on the beat has
+    nothing there, <= -1.26 on tuning material)."""
+    if len(beat_frames) < 4 or swing_evidence(envelopes, beat_frames) <= threshold:
+        return beat_frames
+    later = _moved_by(beat_frames, 1 / 3)
+    return later[later < len(envelopes.full)]
+
+
 CONTINUITY_SLIP = 0.4  # beats (a run's median); tuning part: 0.28 also moves a recording's stray 0.3 slips
 CONTINUITY_BOUND = 0.25  # beats a slip must hold to be found: under CONTINUITY_SLIP, so that a slip back,
 # which reads up to ~0.1 less than the slip away (frame rounding), is found too
@@ -899,13 +947,14 @@ def beat_grid(
     samples: np.ndarray, sample_rate: int, chroma_power: np.ndarray | None = None
 ) -> tuple[OnsetEnvelopes, TempoChoice, np.ndarray, np.ndarray]:
     """Steps 1-5 of the module doc: (envelopes, tempo, the tracker's beat frames, the beat frames after the
-    continuity and phase checks, which the metre reads)."""
+    continuity, phase and swing checks, which the metre reads)."""
     envelopes = onset_envelopes(samples, sample_rate, chroma_power)
     tempo = choose_tempo(envelopes.novelty, envelopes.frame_rate)
     periods = local_periods(envelopes.novelty, envelopes.frame_rate, tempo.period_frames)
     tracked = track_beats(envelopes.novelty, periods)
     continuous = phase_continuity(tracked)
-    return envelopes, tempo, tracked, phase_check(envelopes, continuous[continuous < len(envelopes.full)])
+    checked = phase_check(envelopes, continuous[continuous < len(envelopes.full)])
+    return envelopes, tempo, tracked, swing_check(envelopes, checked)
 
 
 def hear(samples: np.ndarray, sample_rate: int, chroma_power: np.ndarray | None = None) -> Heard:
