@@ -52,7 +52,8 @@ from videojob.audio_io import ANALYSIS_SAMPLE_RATE, file_sha256, load_mono_audio
 # 14: phase continuity reads a slip with one tempo over both sides and a period between whole frames as it
 #     is (the seam of a half-beat slip was misplaced by a beat)
 # 15: a grid on the swung "&" moves a third of a beat later onto the beat (`beats.swing_check`)
-ANALYSIS_VERSION = 15
+# 16: the beat confidence is the phase evidence's margin (`beats.beat_confidence`), not the onset contrast
+ANALYSIS_VERSION = 16
 HOP_LENGTH = 512
 N_FFT = 2048  # librosa's default frame, for every spectral feature here
 BACHATA_BPM_RANGE = (110.0, 150.0)
@@ -61,8 +62,8 @@ BEATS_PER_PHRASE = 8
 CACHE_DIR_ENVIRONMENT_VARIABLE = "VIDEOJOB_CACHE_DIR"
 SECTION_TARGET_SECONDS = 30.0
 # below these, the analysis says it is unsure (in hearing_notes and the plan's notes)
-# tuning + study (211 pieces): with HIGH_SLIP, warns of 12 of 13 pieces whose beats miss (F < 0.8) and of
-# 19 of 198 whose beats are right (F >= 0.9); 0.3 alone warned of 11 and 25
+# tuning material (441 pieces, analysis 16): with HIGH_SLIP, warns of 10 of 15 pieces whose beats miss
+# (F < 0.8) and of 24 of 422 whose beats are right (F >= 0.9); the onset contrast it replaced warned of 11 and 68
 LOW_BEAT_CONFIDENCE = 0.2
 HIGH_SLIP = 0.25  # beats
 LOW_TEMPO_LEVEL_CONFIDENCE = 0.15
@@ -266,8 +267,8 @@ def hearing_notes(confidence: HearingConfidence, bpm: float) -> tuple[str, ...]:
     notes = []
     if confidence.beat < LOW_BEAT_CONFIDENCE:
         notes.append(
-            f"the beat is hard to hear (beat confidence {confidence.beat:.2f}): onsets between the beats "
-            "are nearly as strong as on them, so cuts may fall off the beat"
+            f"the beat is hard to place (beat confidence {confidence.beat:.2f}): the music fits the points "
+            "half-way between the beats almost as well as the beats, so cuts may fall on the off-beat"
         )
     if confidence.tempo_level < LOW_TEMPO_LEVEL_CONFIDENCE and len(confidence.tempo_candidates) > 1:
         other = next((b for b, _ in confidence.tempo_candidates if abs(b / bpm - 1) > 0.08), None)
