@@ -460,11 +460,11 @@ def _midpoints(beat_frames: np.ndarray) -> np.ndarray:
     return ((beat_frames[:-1] + beat_frames[1:]) // 2).astype(int)
 
 
-def _on_and_between(envelope: np.ndarray, beat_frames: np.ndarray) -> tuple[float, float]:
-    """(mean strength of `envelope` at the inner beats, half-way between the beats)."""
-    on = float(_strength_near(envelope, beat_frames[1:-1]).mean())
-    between = float(_strength_near(envelope, _midpoints(beat_frames)).mean())
-    return on, between
+def _log_ratio(envelope: np.ndarray, frames: np.ndarray, others: np.ndarray) -> float:
+    """log(mean strength of `envelope` at `others` / at `frames`), clipped to ±6."""
+    on = float(_strength_near(envelope, frames).mean())
+    moved = float(_strength_near(envelope, others).mean())
+    return float(np.clip(np.log(max(moved, 1e-9) / max(on, 1e-9)), -6.0, 6.0))
 
 
 def _chroma_change(envelopes: OnsetEnvelopes, frames: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
@@ -483,6 +483,12 @@ def _chroma_change(envelopes: OnsetEnvelopes, frames: np.ndarray, span: int) -> 
     return change, inside
 
 
+def _mean_chroma_change(envelopes: OnsetEnvelopes, frames: np.ndarray, span: int) -> float:
+    """`_chroma_change` averaged over the frames whose spans fit in the song (0 where none does)."""
+    change, inside = _chroma_change(envelopes, frames, span)
+    return float(change[inside].mean()) if inside.any() else 0.0
+
+
 def _chroma_frames_per_beat(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> float:
     return float(np.median(np.diff(beat_frames))) / envelopes.frame_rate * envelopes.chroma_frame_rate
 
@@ -492,18 +498,14 @@ def _half_beat_chroma_change(envelopes: OnsetEnvelopes, beat_frames: np.ndarray)
     beat, and each midpoint: chords change on beats, so a grid on the beats sees more harmonic change than
     one between them."""
     half = max(1, round(_chroma_frames_per_beat(envelopes, beat_frames) / 2))
-
-    def mean_change(frames: np.ndarray) -> float:
-        change, inside = _chroma_change(envelopes, frames, half)
-        return float(change[inside].mean()) if inside.any() else 0.0
-
-    return mean_change(beat_frames[1:-1]), mean_change(_midpoints(beat_frames))
+    return _mean_chroma_change(envelopes, beat_frames[1:-1], half), _mean_chroma_change(
+        envelopes, _midpoints(beat_frames), half
+    )
 
 
 def _log_contrast(envelope: np.ndarray, beat_frames: np.ndarray) -> float:
     """log(onset strength half-way between the beats / on them), clipped to ±6."""
-    on, between = _on_and_between(envelope, beat_frames)
-    return float(np.clip(np.log(max(between, 1e-9) / max(on, 1e-9)), -6.0, 6.0))
+    return _log_ratio(envelope, beat_frames[1:-1], _midpoints(beat_frames))
 
 
 def _bar_chord_change(envelopes: OnsetEnvelopes, frames: np.ndarray) -> float:
@@ -583,25 +585,17 @@ def swing_evidence(envelopes: OnsetEnvelopes, beat_frames: np.ndarray) -> float:
     if len(grid) < 4:
         return -np.inf
     grid, later = grid[1:-1], later[1:-1]
-
-    def contrast(envelope: np.ndarray) -> float:
-        on = float(_strength_near(envelope, grid).mean())
-        moved = float(_strength_near(envelope, later).mean())
-        return float(np.clip(np.log(max(moved, 1e-9) / max(on, 1e-9)), -6.0, 6.0))
-
     half = max(1, round(_chroma_frames_per_beat(envelopes, beat_frames) / 2))
-    changes = []
-    for frames in (grid, later):
-        change, inside = _chroma_change(envelopes, frames, half)
-        changes.append(float(change[inside].mean()) if inside.any() else 0.0)
+    changes = [_mean_chroma_change(envelopes, frames, half) for frames in (grid, later)]
     harmonic = float(np.log(changes[1] / changes[0])) if min(changes) > 0 else 0.0
-    return contrast(_unit_scale(envelopes.full)) + contrast(_unit_scale(envelopes.low)) + harmonic
+    onsets = (_log_ratio(_unit_scale(envelope), grid, later) for envelope in (envelopes.full, envelopes.low))
+    return sum(onsets) + harmonic
 
 
 def swing_check(envelopes: OnsetEnvelopes, beat_frames: np.ndarray, threshold: float = SWING_THRESHOLD):
     """Move the grid a third of a beat later when `swing_evidence` is above `threshold`: the tracker held the
     swung "&" (the bass and the chords are on the beat, a third of a beat later; a grid on the beat has
-    nothing there, <= -1.26 on tuning material)."""
+    nothing there: SWING_THRESHOLD)."""
     if len(beat_frames) < 4 or swing_evidence(envelopes, beat_frames) <= threshold:
         return beat_frames
     later = _moved_by(beat_frames, 1 / 3)
